@@ -1,0 +1,142 @@
+"""The database: one peewee proxy, its connection lifecycle, and after-commit hooks.
+
+Web requests and jobs open a connection at the start and close it at the end. `transaction()`
+wraps peewee's atomic block and runs `on_commit` callbacks only after the outermost block has
+committed, so a job is never enqueued for a row that a rollback removed.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+from urllib.parse import urlparse, unquote
+
+import peewee
+from playhouse.pool import PooledPostgresqlDatabase
+
+db = peewee.DatabaseProxy()
+
+# Seconds SQLite waits for another writer before giving up with "database is locked".
+SQLITE_BUSY_TIMEOUT = 30
+# Connections kept per process in the PostgreSQL pool.
+PG_MAX_CONNECTIONS = 32
+
+
+class HubSqliteDatabase(peewee.SqliteDatabase):
+    """SQLite in WAL mode; write transactions take the lock up front to avoid upgrade deadlocks."""
+
+
+def make_database(url: str) -> peewee.Database:
+    """A peewee database for a `sqlite:///path`, a bare path or a `postgresql://` URL."""
+    if url.startswith(("postgres://", "postgresql://")):
+        parts = urlparse(url)
+        return PooledPostgresqlDatabase(
+            unquote(parts.path.lstrip("/")) or "postgres",
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            max_connections=PG_MAX_CONNECTIONS,
+            stale_timeout=300,
+            timeout=30,
+            autoconnect=True,
+        )
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
+    return HubSqliteDatabase(
+        path,
+        timeout=SQLITE_BUSY_TIMEOUT,
+        pragmas={
+            "journal_mode": "wal",
+            "foreign_keys": 1,
+            "synchronous": "normal",
+            "busy_timeout": SQLITE_BUSY_TIMEOUT * 1000,
+            "cache_size": -32000,
+        },
+    )
+
+
+def init_db(url: str) -> peewee.Database:
+    """Point the proxy at the database of `url` (once per process, or per test)."""
+    database = make_database(url)
+    if not db.obj is None:
+        close_connection()
+    db.initialize(database)
+    return database
+
+
+def is_postgres() -> bool:
+    return isinstance(db.obj, peewee.PostgresqlDatabase)
+
+
+def open_connection() -> None:
+    db.connect(reuse_if_open=True)
+
+
+def close_connection() -> None:
+    if db.obj is not None and not db.is_closed():
+        db.close()
+
+
+@contextmanager
+def connection() -> Iterator[None]:
+    """Open a connection for the duration of a block (CLI commands, scheduler ticks)."""
+    already_open = not db.is_closed()
+    open_connection()
+    try:
+        yield
+    finally:
+        if not already_open:
+            close_connection()
+
+
+_hooks = threading.local()
+
+
+def _pending() -> list[list[Callable[[], Any]]]:
+    if not hasattr(_hooks, "stack"):
+        _hooks.stack = []
+    return _hooks.stack
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """An atomic block; `on_commit` callbacks run once the outermost block commits."""
+    stack = _pending()
+    stack.append([])
+    outermost = len(stack) == 1
+    try:
+        if outermost and isinstance(db.obj, peewee.SqliteDatabase):
+            ctx = db.obj.atomic("IMMEDIATE")
+        else:
+            ctx = db.atomic()
+        with ctx:
+            yield
+    except BaseException:
+        stack.pop()
+        raise
+    callbacks = stack.pop()
+    if stack:
+        stack[-1].extend(callbacks)  # an inner block: wait for the outer one
+        return
+    for callback in callbacks:
+        callback()
+
+
+def on_commit(callback: Callable[[], Any]) -> None:
+    """Run `callback` after the current `transaction()` commits, or now if there is none."""
+    stack = _pending()
+    if stack:
+        stack[-1].append(callback)
+    else:
+        callback()
+
+
+class JSONField(peewee.TextField):
+    """JSON stored as text, the same on SQLite and PostgreSQL."""
+
+    def db_value(self, value: Any) -> Any:
+        return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+
+    def python_value(self, value: Any) -> Any:
+        return None if value is None else json.loads(value)

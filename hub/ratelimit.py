@@ -1,0 +1,43 @@
+"""Rate limits shared by every process through Redis."""
+from __future__ import annotations
+
+import time
+
+from hub.redis_client import get_redis, key
+
+# Lua: a fixed-window counter that sets its expiry on the first hit.
+_FIXED_WINDOW = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}
+"""
+
+
+def hit(name: str, limit: int, window_seconds: float) -> tuple[bool, float]:
+    """Count one hit on `name`; (allowed, seconds until the window resets)."""
+    client = get_redis()
+    count, ttl_ms = client.eval(_FIXED_WINDOW, 1, key("rl", name), int(window_seconds * 1000))
+    return count <= limit, max(ttl_ms, 0) / 1000
+
+
+def reset(name: str) -> None:
+    get_redis().delete(key("rl", name))
+
+
+def acquire_slot(name: str, per_second: float) -> float:
+    """Reserve the next send slot of a `per_second` limit; seconds to wait before using it.
+
+    A shared schedule in Redis (the time the next slot opens), so every worker process sees the
+    same budget; waiting for it does not count as a failed attempt.
+    """
+    interval_ms = 1000.0 / per_second
+    script = """
+    local now = tonumber(ARGV[1]); local interval = tonumber(ARGV[2])
+    local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+    if nxt < now then nxt = now end
+    redis.call('SET', KEYS[1], nxt + interval, 'PX', math.ceil(interval * 2 + (nxt - now)))
+    return tostring(nxt - now)
+    """
+    now_ms = time.time() * 1000
+    wait_ms = float(get_redis().eval(script, 1, key("slot", name), now_ms, interval_ms))
+    return wait_ms / 1000

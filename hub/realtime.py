@@ -1,0 +1,75 @@
+"""Publishing realtime events: a per-company history in Redis, and a fan-out channel.
+
+Every event gets an id that increases per company. It is appended to the company's stream
+(kept for `HISTORY_SECONDS`, so a reconnecting client can catch up) and published on one
+channel that every web process listens to; each process hands it to its own sockets.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Optional
+
+from hub.db import on_commit
+from hub.redis_client import get_redis, key
+
+log = logging.getLogger("hub.realtime")
+
+# How long events are kept for catch-up on reconnect (at least an hour, as promised).
+HISTORY_SECONDS = 2 * 3600
+# Hard cap on events kept per company, whatever their age.
+HISTORY_MAX = 100_000
+
+_PUBLISH = """
+local id = redis.call('INCR', KEYS[1])
+-- Splice the id into the JSON text: a cjson round trip would turn [] into {}.
+local encoded = '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2)
+redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', 'id', id, 'event', encoded)
+redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[3])
+redis.call('PUBLISH', KEYS[3], encoded)
+return id
+"""
+
+
+def fanout_channel() -> str:
+    return key("rt", "live")
+
+
+def history_key(company_id: str) -> str:
+    return key("rt", "history", company_id)
+
+
+def counter_key(company_id: str) -> str:
+    return key("rt", "seq", company_id)
+
+
+def publish(company_id: str, type: str, data: Any, *, conversation_id: Optional[str] = None,
+            audience: Optional[dict[str, Any]] = None) -> int:
+    """Publish an event now; returns its id. `audience` narrows who may see it."""
+    event = {
+        "type": type,
+        "companyId": company_id,
+        "conversationId": conversation_id,
+        "data": data,
+        "ts": time.time(),
+    }
+    if audience:
+        event["audience"] = audience
+    min_id = f"{int((time.time() - HISTORY_SECONDS) * 1000)}-0"
+    return int(get_redis().eval(
+        _PUBLISH, 3, counter_key(company_id), history_key(company_id), fanout_channel(),
+        json.dumps(event, default=str), min_id, HISTORY_MAX,
+    ))
+
+
+def publish_after_commit(company_id: str, type: str, data: Any, **kwargs: Any) -> None:
+    """Publish once the current transaction commits: nobody sees a change that rolled back."""
+
+    def send() -> None:
+        try:
+            publish(company_id, type, data, **kwargs)
+        except Exception:  # a live update lost; clients reload on reconnect
+            log.exception("realtime publish failed type=%s company=%s", type, company_id)
+
+    on_commit(send)

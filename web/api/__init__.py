@@ -1,0 +1,5 @@
+"""The REST API: one blueprint, one module per area."""
+from web.api import auth, users  # noqa: F401
+from web.api.blueprint import bp
+
+__all__ = ["bp"]

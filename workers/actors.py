@@ -1,0 +1,3 @@
+"""Every actor of the hub; `dramatiq workers.actors` loads this module."""
+import workers.broker  # noqa: F401  (the broker first, then the actors)
+from workers import maintenance  # noqa: F401
