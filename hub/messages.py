@@ -1,0 +1,167 @@
+"""Messages: idempotent inserts, monotonic statuses, thread order, read marks."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Optional
+
+import peewee
+
+from hub import statuses
+from hub.models import Attachment, Conversation, Message, PendingStatus, new_id, utcnow
+from hub.presenters import message_dict
+from hub.realtime import publish_after_commit
+
+# Characters of a message shown in the conversation list.
+PREVIEW_LENGTH = 140
+
+
+def insert_message(**fields: Any) -> tuple[Message, bool]:
+    """Insert a message unless the same one exists; (row, created).
+
+    Unique on (channel, provider_message_id) for provider messages and on (conversation,
+    client_message_id) for clients' own idempotency keys, so redelivery and a rerun of a job
+    killed half-way find the row instead of adding a second one. Call inside a transaction.
+    """
+    fields.setdefault("id", new_id())
+    fields.setdefault("payload", {})
+    now = utcnow()
+    fields.setdefault("created_at", now)
+    fields.setdefault("timestamp", now)
+    Message.insert(**fields).on_conflict_ignore().execute()
+    if fields.get("provider_message_id") and fields.get("channel"):
+        row = Message.get((Message.channel == fields["channel"])
+                          & (Message.provider_message_id == fields["provider_message_id"]))
+    elif fields.get("client_message_id"):
+        row = Message.get((Message.conversation == fields["conversation"])
+                          & (Message.client_message_id == fields["client_message_id"]))
+    else:
+        row = Message.get_by_id(fields["id"])
+    return row, row.id == fields["id"]
+
+
+def touch_conversation(conversation_id: str, message: Message) -> None:
+    """Keep the list fields of a conversation current after a new message."""
+    updates: dict[str, Any] = {"updated_at": utcnow()}
+    preview = (message.content or f"[{message.message_type}]")[:PREVIEW_LENGTH]
+    # A message older than the newest one (late job) must not replace the preview.
+    newer = ((Conversation.last_message_at.is_null())
+             | (Conversation.last_message_at <= message.timestamp))
+    (Conversation.update(last_message_at=message.timestamp, last_message_preview=preview,
+                         updated_at=utcnow())
+     .where((Conversation.id == conversation_id) & newer).execute())
+    if message.direction == "in" and message.sender_type == "customer":
+        updates["unread_count"] = Conversation.unread_count + 1
+        later = ((Conversation.last_customer_message_at.is_null())
+                 | (Conversation.last_customer_message_at < message.timestamp))
+        (Conversation.update(last_customer_message_at=message.timestamp)
+         .where((Conversation.id == conversation_id) & later).execute())
+    Conversation.update(**updates).where(Conversation.id == conversation_id).execute()
+
+
+def apply_status(channel_id: str, provider_message_id: str, status: str, timestamp: datetime,
+                 error_code: Optional[str] = None, error_reason: Optional[str] = None) -> Optional[Message]:
+    """Advance an outgoing message's status; park it if the message is not stored yet.
+
+    The conditional UPDATE only matches rows whose status ranks lower, so two workers applying
+    statuses in any order end on the highest one.
+    """
+    message = (Message.select().where((Message.channel == channel_id)
+                                      & (Message.provider_message_id == provider_message_id))
+               .first())
+    if message is None:
+        PendingStatus.insert(id=new_id(), channel=channel_id,
+                             provider_message_id=provider_message_id, status=status,
+                             timestamp=timestamp, error_code=error_code,
+                             error_reason=error_reason, created_at=utcnow()
+                             ).on_conflict_ignore().execute()
+        return None
+    return advance_status(message, status, timestamp, error_code, error_reason)
+
+
+def advance_status(message: Message, status: str, timestamp: Optional[datetime] = None,
+                   error_code: Optional[str] = None,
+                   error_reason: Optional[str] = None) -> Optional[Message]:
+    """Move `message` to `status` if that is forward; returns the updated row or None."""
+    if status not in statuses.RANK:
+        return None
+    timestamp = timestamp or utcnow()
+    changes: dict[str, Any] = {"status": status}
+    if status == "failed":
+        changes.update(error_code=error_code, error_reason=error_reason)
+    elif status in ("delivered", "read", "sent"):
+        changes.update(error_code=None, error_reason=None)
+    column = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}.get(status)
+    if column:
+        changes[column] = timestamp
+    if status == "read":
+        changes.setdefault("delivered_at", timestamp)
+    updated = (Message.update(**changes)
+               .where((Message.id == message.id)
+                      & (Message.status.in_(statuses.lower_than(status)))).execute())
+    if not updated:
+        return None
+    row = Message.get_by_id(message.id)
+    publish_after_commit(row.company_id, "message.updated", message_dict(row),
+                         conversation_id=row.conversation_id)
+    return row
+
+
+def apply_pending_statuses(message: Message) -> None:
+    """Apply statuses that arrived before this message (then forget them)."""
+    if not message.channel_id or not message.provider_message_id:
+        return
+    pending = list(PendingStatus.select().where(
+        (PendingStatus.channel == message.channel_id)
+        & (PendingStatus.provider_message_id == message.provider_message_id)))
+    for row in sorted(pending, key=lambda p: statuses.RANK.get(p.status, 0)):
+        advance_status(message, row.status, row.timestamp, row.error_code, row.error_reason)
+    if pending:
+        PendingStatus.delete().where(PendingStatus.id.in_([p.id for p in pending])).execute()
+
+
+def thread(conversation_id: str, *, before: Optional[str] = None,
+           limit: int = 50) -> tuple[list[Message], bool]:
+    """The newest `limit` messages before the message `before`, oldest first; (rows, has_more).
+
+    Ordered by provider timestamp, then id: the order customers wrote in, whatever order the
+    jobs ran in.
+    """
+    query = Message.select().where(Message.conversation == conversation_id)
+    if before:
+        pivot = Message.get_or_none((Message.id == before)
+                                    & (Message.conversation == conversation_id))
+        if pivot is not None:
+            query = query.where((Message.timestamp < pivot.timestamp)
+                                | ((Message.timestamp == pivot.timestamp)
+                                   & (Message.id < pivot.id)))
+    rows = list(query.order_by(Message.timestamp.desc(), Message.id.desc()).limit(limit + 1))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return rows, has_more
+
+
+def attachments_by_message(messages: Iterable[Message]) -> dict[str, list[Attachment]]:
+    """Attachments of many messages in one query."""
+    ids = [m.id for m in messages]
+    grouped: dict[str, list[Attachment]] = {i: [] for i in ids}
+    if ids:
+        for a in Attachment.select().where(Attachment.message.in_(ids)).order_by(Attachment.id):
+            grouped[a.message_id].append(a)
+    return grouped
+
+
+def mark_seen_by_agent(conversation: Conversation, message_ids: Optional[list[str]] = None) -> int:
+    """Mark incoming messages read by the agent side; recompute the unread count."""
+    query = (Message.update(seen_by_agent_at=utcnow())
+             .where((Message.conversation == conversation.id) & (Message.direction == "in")
+                    & (Message.seen_by_agent_at.is_null())))
+    if message_ids is not None:
+        query = query.where(Message.id.in_(message_ids))
+    changed = query.execute()
+    unread = (Message.select(peewee.fn.COUNT(Message.id))
+              .where((Message.conversation == conversation.id) & (Message.direction == "in")
+                     & (Message.sender_type == "customer")
+                     & (Message.seen_by_agent_at.is_null())).scalar())
+    Conversation.update(unread_count=unread).where(Conversation.id == conversation.id).execute()
+    return changed
