@@ -102,8 +102,8 @@ def _postback(item: Item, ts: datetime, read_by_mid: bool) -> NormalizedEvent:
     mid = postback.get("mid") or f"postback:{sender.external_id}:{item.get('timestamp')}"
     return InboundMessage(provider_message_id=str(mid), contact=sender, timestamp=ts,
                           message_type="postback", text=postback.get("title"),
-                          payload={"payload": postback.get("payload"),
-                                   "referral": postback.get("referral")})
+                          payload={k: postback[k] for k in ("payload", "referral")
+                                   if postback.get(k) is not None})
 
 
 def _edit(item: Item, ts: datetime, read_by_mid: bool) -> NormalizedEvent:
