@@ -128,7 +128,7 @@ def classify_graph_error(status: int, body: Any, headers: Mapping[str, str]) -> 
     code = error.get("code")
     details = error.get("error_data")
     details = details.get("details") if isinstance(details, dict) else details
-    parts = [str(p) for p in (error.get("message"), details) if p and p != error.get("message")]
+    parts = [str(p) for p in dict.fromkeys((error.get("message"), details)) if p]
     reason = "; ".join(parts) or f"HTTP {status}"
     code_text = str(code) if code is not None else None
     if code_text:

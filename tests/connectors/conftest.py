@@ -116,5 +116,10 @@ def assert_events(events: list, expected: list[dict]) -> None:
                 continue
             actual: Any = event
             for part in key.split("."):
-                actual = actual[int(part)] if part.isdigit() else getattr(actual, part)
+                if isinstance(actual, list):
+                    actual = actual[int(part)]
+                elif isinstance(actual, dict):
+                    actual = actual[part]
+                else:
+                    actual = getattr(actual, part)
             assert actual == value, f"{want['type']}.{key}: {actual!r} != {value!r}"
