@@ -76,7 +76,8 @@ def verify_signature(channel: ChannelConfig, headers: Mapping[str, str], raw_bod
     header = _header(headers, SIGNATURE_HEADER)
     if not secret or not header or not header.startswith("sha256="):
         return False
-    given = header[len("sha256="):].strip().lower()
+    # Bytes, so a header with non-ASCII junk compares unequal instead of raising TypeError.
+    given = header[len("sha256="):].strip().lower().encode("utf-8", "replace")
     key = str(secret).encode()
     candidates = [raw_body]
     try:
@@ -88,7 +89,7 @@ def verify_signature(channel: ChannelConfig, headers: Mapping[str, str], raw_bod
         pass
     matched = False
     for body in candidates:
-        expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
         matched |= hmac.compare_digest(expected, given)
     return matched
 

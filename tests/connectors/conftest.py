@@ -77,7 +77,8 @@ def graph():
     stub = GraphStub()
     server = make_server("127.0.0.1", 0, stub, threaded=True)
     stub.base_url = f"http://127.0.0.1:{server.server_port}/v21.0"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     yield stub
     server.shutdown()
