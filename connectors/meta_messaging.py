@@ -113,8 +113,8 @@ class MetaMessagingConnector(MetaConnector):
             ids.append(self._post(channel, http, envelope, {"text": message.text}))
         for media in message.media:
             attachment = self._attachment(media)
-            upload = media if "url" not in attachment["payload"] and \
-                "attachment_id" not in attachment["payload"] else None
+            # Neither url nor attachment_id: the bytes go along as multipart filedata.
+            upload = media if set(attachment["payload"]) == {"is_reusable"} else None
             ids.append(self._post(channel, http, envelope, {"attachment": attachment}, upload))
         return SendResult(provider_message_ids=ids)
 
