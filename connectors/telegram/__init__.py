@@ -77,9 +77,9 @@ class TelegramConnector(Connector):
             raise ValueError("a Telegram file needs its file_id")
         content, file_path, content_type = api.download_file(channel, media.provider_media_id,
                                                              http)
-        served = (content_type or "").split(";")[0].strip()
-        mime = (media.mime_type or mimetypes.guess_type(file_path)[0]
-                or (served if served != "application/octet-stream" else None) or served or None)
+        served = (content_type or "").split(";")[0].strip() or None
+        # Telegram's file server often says application/octet-stream; the update knew better.
+        mime = media.mime_type or mimetypes.guess_type(file_path)[0] or served
         return DownloadedMedia(content=content, mime_type=mime,
                                filename=media.filename or posixpath.basename(file_path))
 
