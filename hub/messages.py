@@ -7,6 +7,7 @@ from typing import Any, Iterable, Optional
 import peewee
 
 from hub import statuses
+from hub.jobs import enqueue_after_commit
 from hub.models import Attachment, Conversation, Message, PendingStatus, new_id, utcnow
 from hub.presenters import message_dict
 from hub.realtime import publish_after_commit
@@ -153,6 +154,12 @@ def attachments_by_message(messages: Iterable[Message]) -> dict[str, list[Attach
 
 def mark_seen_by_agent(conversation: Conversation, message_ids: Optional[list[str]] = None) -> int:
     """Mark incoming messages read by the agent side; recompute the unread count."""
+    seen_query = (Message.select(Message.id)
+                  .where((Message.conversation == conversation.id) & (Message.direction == "in")
+                         & (Message.seen_by_agent_at.is_null())))
+    if message_ids is not None:
+        seen_query = seen_query.where(Message.id.in_(message_ids))
+    newly_seen = [m.id for m in seen_query]
     query = (Message.update(seen_by_agent_at=utcnow())
              .where((Message.conversation == conversation.id) & (Message.direction == "in")
                     & (Message.seen_by_agent_at.is_null())))
@@ -164,4 +171,7 @@ def mark_seen_by_agent(conversation: Conversation, message_ids: Optional[list[st
                      & (Message.sender_type == "customer")
                      & (Message.seen_by_agent_at.is_null())).scalar())
     Conversation.update(unread_count=unread).where(Conversation.id == conversation.id).execute()
+    if newly_seen and conversation.channel_id:
+        # Tell the provider too (WhatsApp blue ticks); the job skips kinds that cannot.
+        enqueue_after_commit("mark_read_on_provider", newly_seen)
     return changed

@@ -13,6 +13,7 @@ from schemas.users import UserSchema
 from web.api.blueprint import bp
 from web.auth import current_principal, public
 from web.loading import load_json
+from web.openapi import doc
 
 # Failed logins allowed per email and per client address in one window.
 LOGIN_ATTEMPTS = 10
@@ -21,6 +22,10 @@ LOGIN_WINDOW_SECONDS = 300
 
 @bp.post("/auth/login")
 @public
+@doc(summary="Log in with email and password", tags=("auth",), body=LoginSchema,
+     response_schema={"type": "object", "required": ["accessToken", "user"], "properties": {
+         "accessToken": {"type": "string"}, "user": {"$ref": "#/components/schemas/User"}}},
+     errors=(401, 429))
 def login():
     body = load_json(LoginSchema())
     address = request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0]
@@ -36,12 +41,15 @@ def login():
 
 
 @bp.get("/auth/me")
+@doc(summary="The caller's profile", tags=("auth",), response=UserSchema)
 def me():
     user = get_scoped(User, current_principal().user_id, current_principal().company_id)
     return jsonify(UserSchema().dump(user))
 
 
 @bp.post("/auth/tokens")
+@doc(summary="Create an API token (shown once)", tags=("auth",), body=ApiTokenCreateSchema,
+     status=201, response_schema={"type": "object"})
 def create_token():
     principal = current_principal()
     body = load_json(ApiTokenCreateSchema())
@@ -52,6 +60,7 @@ def create_token():
 
 
 @bp.get("/auth/tokens")
+@doc(summary="The caller's API tokens", tags=("auth",), response_schema={"type": "object"})
 def list_tokens():
     principal = current_principal()
     rows = (ApiToken.select().where((ApiToken.user == principal.user_id)
@@ -64,6 +73,7 @@ def list_tokens():
 
 
 @bp.delete("/auth/tokens/<token_id>")
+@doc(summary="Revoke an API token", tags=("auth",), status=204, errors=(404,))
 def revoke_token(token_id: str):
     principal = current_principal()
     row = get_scoped(ApiToken, token_id, principal.company_id, "token")

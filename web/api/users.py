@@ -10,9 +10,11 @@ from schemas.users import UserCreateSchema, UserSchema
 from web.api.blueprint import bp
 from web.auth import current_principal, roles
 from web.loading import load_json
+from web.openapi import doc
 
 
 @bp.get("/users")
+@doc(summary="Users of the caller's company", tags=("users",), response=UserSchema(many=True))
 def list_users():
     principal = current_principal()
     rows = scoped(User, principal.company_id).where(User.is_active == True).order_by(  # noqa: E712
@@ -21,12 +23,15 @@ def list_users():
 
 
 @bp.get("/users/<user_id>")
+@doc(summary="A user's profile", tags=("users",), response=UserSchema, errors=(404,))
 def get_user(user_id: str):
     user = get_scoped(User, user_id, current_principal().company_id, "user")
     return jsonify(UserSchema().dump(user))
 
 
 @bp.post("/users")
+@doc(summary="Create a user (admin)", tags=("users",), body=UserCreateSchema, response=UserSchema,
+     status=201, errors=(403, 409))
 @roles("admin")
 def create_user():
     principal = current_principal()
