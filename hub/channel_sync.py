@@ -32,6 +32,10 @@ TELEGRAM_BATCH = 100
 class SyncError(Exception):
     """A provider answered with an error; recorded in sync_state.lastSyncError."""
 
+    def __init__(self, message: str, status: Optional[int] = None, body: Any = None):
+        super().__init__(message)
+        self.status, self.body = status, body
+
 
 def credentials(channel: Channel) -> dict[str, Any]:
     return decrypt_json(channel.credentials_encrypted) if channel.credentials_encrypted else {}
@@ -49,7 +53,8 @@ def get_json(url: str, **kwargs: Any) -> dict[str, Any]:
     except ValueError:
         body = {"raw": response.text[:200]}
     if response.status_code >= 400:
-        raise SyncError(f"HTTP {response.status_code}: {json.dumps(body)[:300]}")
+        raise SyncError(f"HTTP {response.status_code}: {json.dumps(body)[:300]}",
+                        response.status_code, body)
     return body
 
 

@@ -19,6 +19,8 @@ from hub.models import Contact, ContactIdentity, Conversation, Message, utcnow
 DEFAULT_CALLS_PER_HOUR = 200
 # Conversation pages read per backfill run.
 MAX_PAGES = 5
+# Graph error codes meaning "slow down": app, user, page and API-specific call limits.
+THROTTLE_CODES = {4, 17, 32, 613}
 # Identities whose profile is refreshed per run, the stalest first.
 PROFILE_BATCH = 20
 # A profile older than this is refreshed.
@@ -75,7 +77,8 @@ def backfill(channel, creds: dict[str, Any], page_id: str) -> dict[str, Any]:
         try:
             body = get_json(url, params=params)
         except SyncError as exc:
-            if "HTTP 429" in str(exc) or any(f'"code": {c},' in str(exc) for c in (4, 17, 32, 613)):
+            error = (exc.body or {}).get("error") if isinstance(exc.body, dict) else None
+            if exc.status == 429 or (error or {}).get("code") in THROTTLE_CODES:
                 return {"pages": pages, "inserted": inserted, "paused": "throttled by Graph"}
             raise
         pages += 1
