@@ -34,10 +34,32 @@ PENDING_MAX = 2000
 _CLOSE = object()  # tells a sender to stop
 
 
+class WholeSends:
+    """A socket whose `send` writes everything, one frame at a time.
+
+    simple-websocket writes frames with `sock.send`, which under gevent may write part of a
+    large frame and return; the rest would be lost. Here each frame goes out whole, and the
+    ping thread cannot slip a frame into the middle of another.
+    """
+
+    def __init__(self, sock: Any):
+        self._sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, data: bytes) -> int:
+        with self._lock:
+            self._sock.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
 class Connection:
     """One socket: its viewer, its outbound queue and its sender."""
 
     def __init__(self, ws: Any, viewer: Viewer, track_presence: bool = True):
+        ws.sock = WholeSends(ws.sock)
         self.ws = ws
         self.viewer = viewer
         self.socket_id = uuid.uuid4().hex

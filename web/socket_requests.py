@@ -201,7 +201,7 @@ def handle(principal: Principal, request: Any) -> dict[str, Any]:
             raise ValidationError("data must be an object", code="bad_request")
         return {"id": request_id, "ok": True, "data": fn(principal, data)}
     except HubError as exc:
-        return {"id": request_id, "ok": False, "error": exc.to_dict()}
+        return {"id": request_id, "ok": False, "error": exc.to_dict()["error"]}
     except Exception:  # a bug or an outage: the client gets an error, the socket lives on
         log.exception("socket request failed type=%s", request.get("type"))
         return {"id": request_id, "ok": False,
