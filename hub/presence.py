@@ -40,6 +40,8 @@ def _status_key(user_id: str) -> str:
 def socket_opened(user_id: str, socket_id: str) -> str:
     """Count a new socket of the user and mark them active; returns the new status."""
     client = get_redis()
+    # Activity first: a sweep between the two writes must not see an open socket with no activity.
+    client.set(_activity_key(user_id), time.time())
     client.hset(_sockets_key(user_id), socket_id, time.time() + SOCKET_TTL)
     client.expire(_sockets_key(user_id), SOCKET_TTL * 2)
     return touch(user_id, force_write=True)
