@@ -70,8 +70,9 @@ def set_status(principal: Principal, user_id: str, status: str) -> User:
         User.update(status=status, last_active=now).where(User.id == user.id).execute()
         if user.id != principal.user_id:
             record(principal, "user.status_set", "user", user.id, {"status": status})
+        hidden = not user_settings(user)["privacy"].get("showStatus", True)
         publish_after_commit(principal.company_id, "presence",
-                             {"userId": user.id, "status": status,
+                             {"userId": user.id, "status": "offline" if hidden else status,
                               "lastActive": now.isoformat(timespec="milliseconds") + "Z"})
         user = User.get_by_id(user.id)
     return user
@@ -86,6 +87,19 @@ def update_settings(principal: Principal, values: dict[str, Any]) -> dict[str, A
         stored = {k: stored[k] for k in DEFAULT_USER_SETTINGS}
         User.update(settings=stored).where(User.id == user.id).execute()
     return stored
+
+
+def shown_status(principal: Principal, user: User) -> str:
+    """The status others see: `offline` when the user's privacy hides it (they see their own)."""
+    if user.id != principal.user_id and not user_settings(user)["privacy"].get("showStatus", True):
+        return "offline"
+    return user.status
+
+
+def present(principal: Principal, user: User) -> User:
+    """The row as the caller may see it (status masked by the owner's privacy setting)."""
+    user.status = shown_status(principal, user)
+    return user
 
 
 def _check_channels(company_id: str, channel_ids: list[str]) -> None:

@@ -160,3 +160,15 @@ def test_bad_settings_are_400_and_nothing_changes(client, tenant, body, field):
 def test_settings_need_a_token(client):
     assert client.get("/api/users/me/settings").status_code == 401
     assert client.put("/api/users/me/settings", json={"theme": "dark"}).status_code == 401
+
+
+def test_hidden_status_shows_offline_to_others(client, tenant):
+    agent, headers = tenant.add_user("support")
+    client.put("/api/users/me/settings", headers=headers, json={"privacy": {"showStatus": False}})
+    client.put(f"/api/users/{agent.id}/status", headers=headers, json={"status": "online"})
+    assert fresh(agent.id).status == "online"
+    seen = {u["id"]: u["status"] for u in client.get("/api/users", headers=tenant.headers).get_json()}
+    assert seen[agent.id] == "offline"
+    assert client.get(f"/api/users/{agent.id}", headers=headers).get_json()["status"] == "online"
+    (event,) = events_of(tenant.company.id, "presence")
+    assert event["data"]["status"] == "offline"

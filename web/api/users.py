@@ -21,7 +21,8 @@ def list_users():
     principal = current_principal()
     rows = scoped(User, principal.company_id).where(User.is_active == True).order_by(  # noqa: E712
         User.name)
-    return jsonify(UserSchema(many=True).dump(rows))
+    return jsonify(UserSchema(many=True).dump(
+        [user_service.present(principal, r) for r in rows]))
 
 
 @bp.get("/users/<user_id>")
@@ -31,7 +32,7 @@ def get_user(user_id: str):
     principal = current_principal()
     user = get_scoped(User, user_service.resolve_user_id(principal, user_id),
                       principal.company_id, "user")
-    return jsonify(UserSchema().dump(user))
+    return jsonify(UserSchema().dump(user_service.present(principal, user)))
 
 
 @bp.post("/users")
