@@ -14,18 +14,21 @@ from typing import Any, Callable, Optional
 import peewee
 
 from hub.auth import Principal
-from hub.companies import DEFAULT_USER_SETTINGS, merged, user_settings
 from hub.conversations import get_visible, visible
-from hub.db import transaction
 from hub.errors import HubError, ValidationError
 from hub.messages import attachments_by_message, thread
-from hub.models import Contact, Conversation, User
+from hub.models import Conversation, User
 from hub.outbound import send_agent_message
 from hub.presenters import conversation_dict, message_dict
-from hub.prospects import add_client_note, contact_dict, convert_prospect
+from hub.client_records import add_note
+from hub.clients import convert, identities_of, search
+from hub.crm_presenters import contact_dict, note_dict
 from hub.receipts import mark_as_read
-from hub.scoping import scoped
 from hub.typing_indicator import relay_typing
+from hub.users import update_settings
+from schemas.contacts import ConvertSchema, NoteCreateSchema
+from schemas.users import UserSettingsSchema
+from web.loading import load_input
 
 log = logging.getLogger("web.sockets")
 Handler = Callable[[Principal, dict[str, Any]], Any]
@@ -78,12 +81,11 @@ def load_conversations(principal: Principal, data: dict[str, Any]) -> Any:
 
 
 def _contacts(principal: Principal, data: dict[str, Any], clients: bool) -> Any:
-    principal.require_role("admin", "support")
     page, limit = _page(data)
-    query = (scoped(Contact, principal.company_id)
-             .where((Contact.is_client == clients) & Contact.erased_at.is_null())
-             .order_by(Contact.updated_at.desc(), Contact.id))
-    return _paged(query, page, limit, contact_dict)
+    q = _str(data, "q", required=False)
+    items, total = search(principal, type="client" if clients else "prospect", q=q, page=page,
+                          limit=limit)
+    return {"items": items, "totalCount": total, "page": page}
 
 
 @handler("load_prospects")
@@ -138,39 +140,26 @@ def read(principal: Principal, data: dict[str, Any]) -> Any:
 
 
 @handler("convert_prospect")
-def convert(principal: Principal, data: dict[str, Any]) -> Any:
+def convert_prospect(principal: Principal, data: dict[str, Any]) -> Any:
     fields = data.get("fields", data.get("clientData", {}))
     if not isinstance(fields, dict):
         raise ValidationError("invalid fields", details={"fields": ["an object"]})
-    return contact_dict(convert_prospect(principal, _str(data, "prospectId"), fields))
+    contact = convert(principal, _str(data, "prospectId"), **load_input(ConvertSchema(), fields))
+    return contact_dict(contact, identities_of([contact.id])[contact.id])
 
 
 @handler("add_client_note")
-def add_note(principal: Principal, data: dict[str, Any]) -> Any:
-    note = add_client_note(principal, _str(data, "clientId"), data.get("content"))
-    return {"id": note.id, "clientId": note.contact_id, "content": note.content,
-            "authorId": note.author_id, "createdAt": note.created_at.isoformat() + "Z"}
+def add_client_note(principal: Principal, data: dict[str, Any]) -> Any:
+    body = load_input(NoteCreateSchema(), {"content": data.get("content")})
+    note = add_note(principal, _str(data, "clientId"), body["content"])
+    return note_dict(note)
 
 
 @handler("update_chat_settings")
 def update_chat_settings(principal: Principal, data: dict[str, Any]) -> Any:
     """Merge the given user settings (theme, notifications, privacy) into the caller's own."""
-    settings = data.get("settings", data)
-    unknown = set(settings) - set(DEFAULT_USER_SETTINGS) if isinstance(settings, dict) else {"?"}
-    if unknown:
-        raise ValidationError("unknown settings", details={k: ["unknown"] for k in unknown})
-    for name, value in settings.items():
-        if isinstance(DEFAULT_USER_SETTINGS[name], dict) and not (
-                isinstance(value, dict) and set(value) <= set(DEFAULT_USER_SETTINGS[name])
-                and all(isinstance(v, bool) for v in value.values())):
-            raise ValidationError("invalid settings", details={name: ["known boolean keys"]})
-        if name == "theme" and value not in ("light", "dark", "system"):
-            raise ValidationError("invalid theme", details={"theme": ["light, dark, system"]})
-    with transaction():
-        user = User.get_by_id(principal.user_id)
-        user.settings = merged(user.settings or {}, settings)
-        user.save(only=[User.settings])
-    return user_settings(user)
+    values = load_input(UserSettingsSchema(), data.get("settings", data))
+    return UserSettingsSchema().dump(update_settings(principal, values))
 
 
 @handler("typing")
