@@ -33,9 +33,9 @@ def _message_conversations(company_id: str, words: list[str]) -> peewee.Node:
                 .where((Message.company == company_id) & matches))
     # FTS5: each word quoted (no operators from user input) and matched as a prefix.
     query = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
-    return SQL("SELECT message.conversation_id FROM message JOIN message_fts"
+    return SQL("(SELECT message.conversation_id FROM message JOIN message_fts"
                " ON message_fts.rowid = message.rowid"
-               " WHERE message_fts MATCH ? AND message.company_id = ?", (query, company_id))
+               " WHERE message_fts MATCH ? AND message.company_id = ?)", (query, company_id))
 
 
 def _contact_matches(company_id: str, q: str) -> peewee.Node:

@@ -45,11 +45,19 @@ def filtered(principal: Principal, filters: SessionFilters) -> peewee.ModelSelec
         agent = principal.user_id if filters.assignee == "me" else filters.assignee
         query = query.where(Conversation.assignee == agent)
     if filters.tag:
-        # Tags are a JSON array stored as text: the quoted tag is one element.
-        query = query.where(Conversation.tags.contains(json.dumps(filters.tag)))
+        query = query.where(has_tag(filters.tag))
     if filters.q:
         query = search.matching(query, principal.company_id, filters.q)
     return query
+
+
+def has_tag(tag: str) -> peewee.Expression:
+    """Tags are a JSON array stored as text: the tag, JSON-quoted, is one element (any case)."""
+    element = json.dumps(tag)  # the same encoding JSONField stores
+    pattern = "%" + element.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return peewee.Expression(Conversation.tags, peewee.OP.ILIKE, peewee.NodeList((
+        peewee.Value(pattern, converter=False), peewee.SQL("ESCAPE"),
+        peewee.Value("\\", converter=False))))
 
 
 def with_relations(query: peewee.ModelSelect) -> peewee.ModelSelect:
