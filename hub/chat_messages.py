@@ -8,10 +8,11 @@ from typing import Any, Optional
 from hub import attachments as files
 from hub.auth import Principal
 from hub.companies import company_settings
-from hub.conversations import get_visible, publish_updated
+from hub.conversations import get_visible
 from hub.db import transaction
 from hub.errors import Forbidden, NotFound, ValidationError
-from hub.messages import attachments_by_message, mark_seen_by_agent, thread
+from hub.messages import attachments_by_message, thread
+from hub.receipts import mark_as_read
 from hub.models import Attachment, Company, Conversation, Message, utcnow
 from hub.outbound import send_agent_message
 from hub.presenters import iso, message_dict
@@ -102,14 +103,6 @@ def present(message: Message) -> dict[str, Any]:
     return message_dict(message, list(message.attachments), platform_of(conversation))
 
 
-def mark_read(conversation: Conversation, message_ids: list[str]) -> int:
-    """Mark the session's incoming messages read by the agents; publish the new unread count."""
-    with transaction():
-        changed = mark_seen_by_agent(conversation, message_ids)
-        publish_updated(Conversation.get_by_id(conversation.id))
-    return changed
-
-
 def mark_one_read(principal: Principal, message_id: str) -> Message:
     """Mark one message read, given only its id (the widget schema's `/api/messages/<id>/read`)."""
     if not message_id or len(message_id) > 64:
@@ -122,7 +115,7 @@ def mark_one_read(principal: Principal, message_id: str) -> Message:
         conversation = get_visible(principal, message.conversation_id)
     except NotFound:
         raise NotFound("message not found") from None
-    mark_read(conversation, [message.id])
+    mark_as_read(principal, conversation, [message.id])
     return Message.get_by_id(message.id)
 
 

@@ -6,6 +6,7 @@ routes and builds the document with apispec.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, Callable, Optional
 
 from apispec import APISpec
@@ -50,6 +51,11 @@ def doc(*, summary: str, tags: tuple[str, ...] = (), body: Any = None, query: An
     return decorator
 
 
+def _decimal_bounds(self, field, ret, **kwargs) -> dict[str, Any]:
+    """Decimal fields' Range bounds as numbers: Flask would write a Decimal as "0.00"."""
+    return {k: float(ret[k]) for k in ("minimum", "maximum") if isinstance(ret.get(k), Decimal)}
+
+
 def _path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
@@ -61,6 +67,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     plugin = spec.plugins[0]
+    plugin.converter.add_attribute_function(_decimal_bounds)
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
             continue

@@ -8,6 +8,7 @@ from flask import jsonify, request
 
 from hub import chat_messages
 from hub.conversations import get_visible
+from hub.receipts import mark_as_read
 from schemas.messages import (MESSAGE_JSON, MESSAGE_PAGE_JSON, MULTIPART_MESSAGE,
                               MessageCreateSchema, MessageListQuerySchema,
                               MultipartMessageSchema, ReadSchema, TypingSchema)
@@ -61,9 +62,10 @@ def send_message(session_id: str):
 @doc(summary="Mark the session's messages read by the agents", tags=TAGS, body=ReadSchema,
      status=204, errors=(404,))
 def mark_read(session_id: str):
-    conversation = get_visible(current_principal(), session_id)
+    principal = current_principal()
+    conversation = get_visible(principal, session_id)
     body = load_json(ReadSchema())
-    chat_messages.mark_read(conversation, body["message_ids"])
+    mark_as_read(principal, conversation, body["message_ids"])
     return "", 204
 
 
