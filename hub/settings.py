@@ -31,6 +31,11 @@ class Settings:
     log_level: str = "INFO"
     delivery_max_retries: int = 8
     schedules: Mapping[str, str] = field(default_factory=dict)  # job name -> cron/interval override
+    # Widget domain verification: the DNS resolver ("host:port", None = the system's), and the
+    # scheme/port of the verification file URL (tests point them at local servers).
+    widget_dns_resolver: Optional[str] = None
+    widget_verify_scheme: str = "https"
+    widget_verify_port: Optional[int] = None
 
     @property
     def sqlite_path(self) -> Path:
@@ -96,6 +101,10 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         log_level=env.get("HUB_LOG_LEVEL", "INFO"),
         delivery_max_retries=int(env.get("HUB_DELIVERY_MAX_RETRIES", 8)),
         schedules=_schedules(env),
+        widget_dns_resolver=env.get("HUB_WIDGET_DNS_RESOLVER") or None,
+        widget_verify_scheme=env.get("HUB_WIDGET_VERIFY_SCHEME", "https"),
+        widget_verify_port=int(env["HUB_WIDGET_VERIFY_PORT"]) if env.get("HUB_WIDGET_VERIFY_PORT")
+        else None,
     )
 
 
