@@ -150,29 +150,34 @@ def check_file(domain: str, token: str) -> None:
         raise CheckFailed(f"{url} does not hold the token")
 
 
-def check(domain: AuthorizedDomain) -> tuple[Optional[str], Optional[CheckFailed]]:
-    """(method that passed, None) or (None, the failure of the last method tried)."""
-    failure: Optional[CheckFailed] = None
+def check(domain: AuthorizedDomain) -> tuple[Optional[str], dict[str, CheckFailed]]:
+    """(method that passed, None) or (None, the failure of each method)."""
+    failures: dict[str, CheckFailed] = {}
     for method, checker in (("dns", check_dns), ("file", check_file)):
         try:
             checker(domain.domain, domain.token)
-            return method, None
+            return method, {}
         except CheckFailed as exc:
-            failure = CheckFailed(f"{failure}; {exc}" if failure else str(exc),
-                                  transient=bool(failure and failure.transient) or exc.transient)
-    return None, failure
+            failures[method] = exc
+    return None, failures
 
 
 def verify_domain(domain: AuthorizedDomain, *, recheck: bool = False) -> AuthorizedDomain:
-    """Check now and store the outcome; a transient failure of a recheck keeps `verified`."""
-    method, failure = check(domain)
+    """Check now and store the outcome.
+
+    On a recheck, a domain stays verified when the check of the method that proved it could
+    not run (resolver or site down); it loses it when that check ran and found no token.
+    """
+    method, failures = check(domain)
     now = utcnow()
     if method:
         changes = {"verified": True, "method": method, "last_error": None,
                    "verified_at": domain.verified_at if domain.verified else now}
     else:
-        keep = recheck and domain.verified and failure is not None and failure.transient
-        changes = {"verified": keep, "last_error": str(failure)}
+        proof = failures.get(domain.method or "")
+        keep = recheck and domain.verified and proof is not None and proof.transient
+        changes = {"verified": keep,
+                   "last_error": "; ".join(f"{m}: {f}" for m, f in failures.items())}
     AuthorizedDomain.update(**changes, last_checked_at=now).where(
         AuthorizedDomain.id == domain.id).execute()
     return AuthorizedDomain.get_by_id(domain.id)

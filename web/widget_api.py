@@ -28,10 +28,13 @@ def _body() -> dict:
     return body
 
 
-@bp.route(f"{PREFIX}/<path:rest>", methods=["OPTIONS"])
-def preflight(widget_id: str, rest: str):
-    guard(widget_id, need_active=False)
-    return "", 204
+@bp.before_request
+def preflight():
+    """CORS preflight: answered for allowed origins only (Flask's automatic OPTIONS is not)."""
+    if request.method == "OPTIONS" and request.path.startswith("/widget/api/"):
+        guard((request.view_args or {}).get("widget_id", ""), need_active=False)
+        return "", 204
+    return None
 
 
 @bp.get(f"{PREFIX}/config")

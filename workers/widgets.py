@@ -8,10 +8,10 @@ from workers.scheduler import register
 
 
 @dramatiq.actor(queue_name="default", max_retries=3)
-def recheck_widget_domains() -> dict:
+def recheck_widget_domains() -> None:
     """Check every widget domain's TXT record or file again; lost proofs stop the widget there."""
     with connection():
-        return recheck_all()
+        recheck_all()
 
 
 # Every day at 03:17 UTC (off the hour, away from other daily jobs).

@@ -30,18 +30,18 @@ def domain_dict(d: AuthorizedDomain) -> dict[str, Any]:
 
 def widget_dict(w: Widget, secret: Optional[str] = None) -> dict[str, Any]:
     """The API shape; the secret in clear only right after it was made."""
-    data = {
+    data = WidgetSchema(exclude=("domains",)).dump({
         "id": w.id, "name": w.name, "type": w.type, "status": w.status,
-        "settings": widget_service.widget_settings(w), "preChatFields": w.pre_chat_fields or [],
-        "allowLocalhost": w.allow_localhost, "channelId": w.channel_id,
-        "refusedCount": w.refused_count, "embedCode": widget_service.embed_snippet(w.id),
-        "secret": secret or widget_service.masked_secret(w), "secretMasked": secret is None,
-        "domains": [domain_dict(d) for d in
-                    AuthorizedDomain.select().where(AuthorizedDomain.widget == w.id)
-                    .order_by(AuthorizedDomain.created_at)],
-        "createdAt": w.created_at, "updatedAt": w.updated_at,
-    }
-    return WidgetSchema().dump(data) | {"domains": data["domains"]}
+        "settings": widget_service.widget_settings(w), "pre_chat_fields": w.pre_chat_fields or [],
+        "allow_localhost": w.allow_localhost, "channel_id": w.channel_id,
+        "refused_count": w.refused_count, "embed_code": widget_service.embed_snippet(w.id),
+        "secret": secret or widget_service.masked_secret(w), "secret_masked": secret is None,
+        "created_at": w.created_at, "updated_at": w.updated_at,
+    })
+    data["domains"] = [domain_dict(d) for d in
+                       AuthorizedDomain.select().where(AuthorizedDomain.widget == w.id)
+                       .order_by(AuthorizedDomain.created_at)]
+    return data
 
 
 def _writable(body: dict[str, Any]) -> dict[str, Any]:
