@@ -93,7 +93,7 @@ class VisitorHub:
                     except (ValueError, TypeError):
                         log.warning("bad event on %s", channel)
             except Exception:  # Redis restarted: resubscribe; sockets catch up on reconnect
-                log.exception("widget live listener lost Redis; retrying in %.1fs", delay)
+                log.warning("widget live listener lost Redis; retrying in %.1fs", delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
 
