@@ -32,6 +32,8 @@ function setOpen(open) {
 }
 
 function render() {
+  const active = document.activeElement;
+  state.composerFocused = !active || active === document.body || (active.name === 'text' && active.closest('.composer'));
   root.replaceChildren();
   if (state.error && !state.config) { root.append(el('div', { class: 'fatal' }, state.error)); return; }
   if (!state.config) return;
@@ -127,7 +129,9 @@ function composer() {
   const form = el('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); submitText(form); } });
   const text = el('textarea', { name: 'text', rows: 1, placeholder: 'Write a message…', 'aria-label': 'Message',
     onkeydown: (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); submitText(form); } },
-    oninput: () => typing(true) });
+    oninput: () => { state.draftText = text.value; typing(true); } });
+  // The whole panel re-renders on every event: keep what the visitor is typing, and the focus.
+  text.value = state.draftText || '';
   form.append(text);
   if (state.config.fileSharing) {
     const file = el('input', { type: 'file', name: 'file', class: 'file-input', 'aria-label': 'Attach a file', onchange: () => uploadFile(file) });
@@ -135,7 +139,7 @@ function composer() {
   }
   if (state.pendingFiles.length) form.append(el('div', { class: 'pending' }, state.pendingFiles.map((f) => f.name).join(', ')));
   form.append(el('button', { type: 'submit', class: 'send', 'aria-label': 'Send' }, 'Send'));
-  setTimeout(() => text.focus(), 0);
+  if (state.composerFocused !== false) setTimeout(() => text.focus(), 0);
   return form;
 }
 
@@ -153,6 +157,7 @@ async function uploadFile(input) {
 function submitText(form) {
   const text = form.elements.text.value.trim();
   if (!text && !state.pendingFiles.length) return;
+  state.draftText = '';
   const m = { clientMessageId: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2),
     from: 'visitor', text, timestamp: new Date().toISOString(), status: 'sending',
     attachmentIds: state.pendingFiles.map((f) => f.id), attachments: [] };
