@@ -132,7 +132,7 @@ function preview() {
   panel.firstChild.style.background = s.colors.primary;
   const stage = el('div', { class: 'preview-stage', id: 'preview' }, panel);
   if (d.type !== 'embedded') {
-    const launcher = el('div', { class: 'pv-launcher', 'aria-hidden': 'true' }, '💬');
+    const launcher = el('div', { class: 'pv-launcher', 'aria-hidden': 'true' }, '…');
     launcher.style.background = s.colors.primary; launcher.style[side] = '16px';
     stage.append(launcher);
   }

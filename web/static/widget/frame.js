@@ -39,7 +39,7 @@ function render() {
   if (!state.config) return;
   if (!state.open) {
     root.append(el('button', { class: 'launcher', 'aria-label': 'Open chat', onclick: () => setOpen(true) },
-      el('span', { class: 'launcher-icon', 'aria-hidden': 'true' }, '💬')));
+      el('span', { class: 'launcher-icon', 'aria-hidden': 'true' })));
     return;
   }
   const s = state.config.settings;
@@ -135,7 +135,7 @@ function composer() {
   form.append(text);
   if (state.config.fileSharing) {
     const file = el('input', { type: 'file', name: 'file', class: 'file-input', 'aria-label': 'Attach a file', onchange: () => uploadFile(file) });
-    form.append(el('label', { class: 'attach', title: 'Attach a file' }, '📎', file));
+    form.append(el('label', { class: 'attach', title: 'Attach a file' }, '+', file));
   }
   if (state.pendingFiles.length) form.append(el('div', { class: 'pending' }, state.pendingFiles.map((f) => f.name).join(', ')));
   form.append(el('button', { type: 'submit', class: 'send', 'aria-label': 'Send' }, 'Send'));
