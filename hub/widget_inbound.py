@@ -10,7 +10,7 @@ from hub.attachments import store_file
 from hub.companies import company_settings
 from hub.errors import Forbidden, NotFound, TooManyRequests, Unavailable, ValidationError
 from hub.models import Attachment, Channel, Company, Widget, utcnow
-from hub.realtime import publish
+from hub.typing_indicator import relay_typing
 from hub.settings import get_settings
 from hub.widget_access import bump
 from hub.widget_visitors import file_url, open_conversation, visitor_contact
@@ -94,8 +94,7 @@ def visitor_typing(widget: Widget, claims: VisitorClaims, typing: bool) -> bool:
     conversation = open_conversation(widget, contact) if contact else None
     if conversation is None or conversation.status != "active":
         return False
-    publish(widget.company_id, "typing",
-            {"conversationId": conversation.id, "sessionId": conversation.id, "sender": "user",
-             "contactId": contact.id, "name": contact.name, "typing": bool(typing),
-             "isTyping": bool(typing)}, conversation_id=conversation.id)
+    # The realtime lane's relay: the agents' inbox shows it, throttled and expiring on its own.
+    relay_typing(widget.company_id, conversation.id, f"contact:{contact.id}", bool(typing),
+                 name=contact.name, sender_type="customer")
     return True

@@ -69,11 +69,12 @@ class VisitorHub:
                     s.put(event)
             return
         data = event.get("data") or {}
-        if event.get("type") == "typing" and data.get("sender") != "user":
+        # Agents' typing (the realtime lane's shape); the visitor's own typing is not echoed.
+        if event.get("type") == "typing" and data.get("senderType") != "customer":
             for s in sockets:
                 if event.get("conversationId") in s.conversation_ids:
-                    s.put({"type": "typing", "data": {"typing": bool(
-                        data.get("typing", data.get("isTyping"))), "name": data.get("name")}})
+                    s.put({"type": "typing", "data": {"typing": bool(data.get("isTyping")),
+                                                      "name": data.get("userName")}})
 
     def _listen(self) -> None:
         delay = 0.5

@@ -105,3 +105,31 @@ def test_socket_refuses_other_origins_and_bad_tokens(client, tenant, live_server
     cross = websocket.create_connection(base + f"?token={token}", timeout=5, origin=SITE)
     assert json.loads(cross.recv())["type"] == "hello"
     cross.close()
+
+
+def test_agent_typing_reaches_the_visitor_and_visitor_typing_reaches_agents(
+        client, tenant, live_server):
+    from hub.realtime import fanout_channel
+    from hub.redis_client import get_redis
+    from hub.typing_indicator import relay_typing
+
+    widget = ready_widget(client, tenant)
+    session = start(client, widget).get_json()
+    message, _, _ = _agent_reply(tenant, widget, session["visitorId"], "hello")
+    ws, _ = _connect(live_server, widget, session["token"])
+    relay_typing(tenant.company.id, message.conversation_id, tenant.admin.id, True, name="Admin")
+    frame = _frames(ws, "typing")
+    assert frame["typing"] is True and frame["name"] == "Admin"
+    listener = get_redis().pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(fanout_channel())
+    time.sleep(0.2)
+    ws.send(json.dumps({"type": "typing", "typing": True}))
+    deadline, seen = time.time() + 10, None
+    while seen is None and time.time() < deadline:
+        raw = listener.get_message(timeout=1)
+        if raw and json.loads(raw["data"])["type"] == "typing":
+            seen = json.loads(raw["data"])
+    assert seen and seen["data"]["senderType"] == "customer" and seen["data"]["isTyping"] is True
+    assert seen["conversationId"] == message.conversation_id
+    listener.close()
+    ws.close()
