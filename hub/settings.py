@@ -33,6 +33,11 @@ class Settings:
     presence_away_seconds: int = 300  # an agent with no socket activity this long is away
     presence_sweep_seconds: int = 15  # how often each web process re-evaluates presence
     schedules: Mapping[str, str] = field(default_factory=dict)  # job name -> cron/interval override
+    # Widget domain verification: the DNS resolver ("host:port", None = the system's), and the
+    # scheme/port of the verification file URL (tests point them at local servers).
+    widget_dns_resolver: Optional[str] = None
+    widget_verify_scheme: str = "https"
+    widget_verify_port: Optional[int] = None
 
     @property
     def sqlite_path(self) -> Path:
@@ -100,6 +105,10 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         presence_away_seconds=int(env.get("HUB_PRESENCE_AWAY_SECONDS", 300)),
         presence_sweep_seconds=int(env.get("HUB_PRESENCE_SWEEP_SECONDS", 15)),
         schedules=_schedules(env),
+        widget_dns_resolver=env.get("HUB_WIDGET_DNS_RESOLVER") or None,
+        widget_verify_scheme=env.get("HUB_WIDGET_VERIFY_SCHEME", "https"),
+        widget_verify_port=int(env["HUB_WIDGET_VERIFY_PORT"]) if env.get("HUB_WIDGET_VERIFY_PORT")
+        else None,
     )
 
 

@@ -15,6 +15,7 @@ from web.api import stats  # noqa: F401
 from web.api import threads  # noqa: F401
 from web.api import users  # noqa: F401
 from web.api import webhook_events  # noqa: F401
+from web.api import widgets  # noqa: F401
 from web.api.blueprint import bp
 
 __all__ = ["bp"]
