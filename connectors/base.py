@@ -58,6 +58,9 @@ class OutboundMessage:
     reply_to_provider_id: Optional[str] = None
     tag: Optional[str] = None  # Meta message tag, e.g. HUMAN_AGENT
     idempotency_key: Optional[str] = None  # our message id
+    # Leading parts (provider requests: text chunks, media items) that an earlier attempt
+    # already got accepted; the connector sends only the rest, so a retry repeats nothing.
+    skip_parts: int = 0
 
 
 @dataclass
@@ -81,6 +84,8 @@ class SendError(Exception):
         self.code = code
         self.http_status = http_status
         self.retry_after = retry_after
+        # Provider ids of the parts accepted before this error (multi-request sends).
+        self.partial_provider_ids: list[str] = []
 
 
 class TransientSendError(SendError):
