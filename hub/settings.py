@@ -30,6 +30,7 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024  # hard cap, below the company's maxFileSize
     log_level: str = "INFO"
     delivery_max_retries: int = 8
+    delivery_stuck_seconds: int = 120  # a delivery `sending` longer than this: its worker died
     schedules: Mapping[str, str] = field(default_factory=dict)  # job name -> cron/interval override
 
     @property
@@ -95,6 +96,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         max_upload_bytes=int(env.get("HUB_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)),
         log_level=env.get("HUB_LOG_LEVEL", "INFO"),
         delivery_max_retries=int(env.get("HUB_DELIVERY_MAX_RETRIES", 8)),
+        delivery_stuck_seconds=int(env.get("HUB_DELIVERY_STUCK_SECONDS", 120)),
         schedules=_schedules(env),
     )
 
