@@ -51,9 +51,11 @@ def _http() -> requests.Session:
 
 
 def claim(delivery: Delivery, now: datetime) -> bool:
-    """Move a due delivery to `sending`; False when another worker has it or it is not due."""
+    """Move a due delivery to `sending` and count the attempt; False when another worker has it
+    or it is not due."""
     due = Delivery.next_attempt_at.is_null() | (Delivery.next_attempt_at <= now)
-    return bool(Delivery.update(status="sending", sending_since=now, updated_at=now)
+    return bool(Delivery.update(status="sending", sending_since=now, updated_at=now,
+                                attempts=Delivery.attempts + 1)
                 .where((Delivery.id == delivery.id) & Delivery.status.in_(ACTIVE) & due)
                 .execute())
 
@@ -64,6 +66,7 @@ def deliver(message_id: str) -> Outcome:
     delivery = Delivery.get_or_none(Delivery.message == message_id)
     if delivery is None or delivery.status not in ACTIVE or not claim(delivery, now):
         return Outcome("skipped")
+    delivery.attempts += 1  # as the claim counted it
     message = Message.get_by_id(message_id)
     channel = Channel.get_by_id(delivery.channel_id)
     try:
@@ -79,10 +82,11 @@ def deliver(message_id: str) -> Outcome:
     if wait:  # give the claim back: waiting for the provider's limit is not an attempt
         retry_at = utcnow() + timedelta(seconds=wait)
         Delivery.update(status=delivery.status, sending_since=None, next_attempt_at=retry_at,
-                        updated_at=utcnow()).where(Delivery.id == delivery.id).execute()
+                        updated_at=utcnow(), attempts=Delivery.attempts - 1
+                        ).where(Delivery.id == delivery.id).execute()
         return Outcome("rate_limited", retry_at)
     attempt = _start_attempt(delivery)
-    advance_status(message, "sending")
+    _mark_sending(message)
     started = time.monotonic()
     result: Optional[SendResult] = None
     error: Optional[SendError] = None
@@ -97,9 +101,17 @@ def deliver(message_id: str) -> Outcome:
     return _finish(delivery, message, channel, attempt, latency_ms, result=result, error=error)
 
 
+def _mark_sending(message: Message) -> None:
+    """The message is on its way: `sending`, shown to the agents (first attempt only)."""
+    if Message.update(status="sending").where((Message.id == message.id)
+                                              & (Message.status == "queued")).execute():
+        message.status = "sending"
+        publish_after_commit(message.company_id, "message.updated", message_dict(message),
+                             conversation_id=message.conversation_id)
+
+
 def _start_attempt(delivery: Delivery) -> DeliveryAttempt:
-    """Count the attempt and write its row before the send, so a crash mid-send shows."""
-    Delivery.update(attempts=Delivery.attempts + 1).where(Delivery.id == delivery.id).execute()
+    """Write the attempt's row before the send, so a crash mid-send shows."""
     number = DeliveryAttempt.select().where(DeliveryAttempt.delivery == delivery.id).count() + 1
     return DeliveryAttempt.create(delivery=delivery.id, number=number, outcome="sending")
 
@@ -109,25 +121,25 @@ def _finish(delivery: Delivery, message: Message, channel: Channel, attempt: Del
             error: Optional[SendError] = None) -> Outcome:
     """Record the attempt and move the delivery and the message on, in one transaction."""
     now = utcnow()
-    attempts = Delivery.get_by_id(delivery.id).attempts
+    attempts = delivery.attempts  # counted by the claim; we hold it, nobody else changes it
     with transaction():
-        fresh = Message.get_by_id(message.id)
-        payload: dict[str, Any] = dict(fresh.payload or {})
+        # Only the claim holder writes the payload, so the row loaded at the claim is current.
+        payload: dict[str, Any] = dict(message.payload or {})
         done = list(payload.get("providerMessageIds") or [])
         new_ids = result.provider_message_ids if result else \
             list(getattr(error, "partial_provider_ids", None) or [])
-        if new_ids:
-            payload["providerMessageIds"] = done + list(new_ids)
+        payload["providerMessageIds"] = done + list(new_ids)
+        if new_ids and error is not None:  # parts that went out: never send them again
             Message.update(payload=payload).where(Message.id == message.id).execute()
         row_fields: dict[str, Any] = dict(latency_ms=latency_ms,
                                           http_status=result.http_status if result else
                                           getattr(error, "http_status", None))
         if error is None:
-            outcome = _sent(delivery, fresh, payload["providerMessageIds"], now)
+            outcome = _sent(delivery, message, payload, now)
         elif error.transient and attempts <= policy.max_retries(channel):
-            outcome = _retrying(delivery, fresh, channel, error, attempts, now)
+            outcome = _retrying(delivery, message, channel, error, attempts, now)
         else:
-            outcome = _failed(delivery, fresh, error, attempts, now)
+            outcome = _failed(delivery, message, error, attempts, now)
         if error is not None:
             row_fields.update(provider_code=error.code, error=error.reason[:2000])
         DeliveryAttempt.update(outcome={"retrying": "retry"}.get(outcome.action, outcome.action),
@@ -138,11 +150,14 @@ def _finish(delivery: Delivery, message: Message, channel: Channel, attempt: Del
     return outcome
 
 
-def _sent(delivery: Delivery, message: Message, ids: list[str], now: datetime) -> Outcome:
+def _sent(delivery: Delivery, message: Message, payload: dict[str, Any],
+          now: datetime) -> Outcome:
     Delivery.update(status="sent", sending_since=None, next_attempt_at=None, updated_at=now,
                     last_error_code=None, last_error_reason=None
                     ).where(Delivery.id == delivery.id).execute()
-    Message.update(provider_message_id=ids[0]).where(Message.id == message.id).execute()
+    ids = payload["providerMessageIds"]
+    Message.update(provider_message_id=ids[0] if ids else None, payload=payload
+                   ).where(Message.id == message.id).execute()
     row = advance_status(Message.get_by_id(message.id), "sent", now)
     apply_pending_statuses(row or Message.get_by_id(message.id))
     return Outcome("sent")
