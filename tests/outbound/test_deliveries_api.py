@@ -90,3 +90,11 @@ def test_sweeper_requeues_stuck_and_overdue_deliveries(make_outbox, emulator, db
     assert DeliveryAttempt.get().outcome == "interrupted"
     assert deliver(stuck.id).action == "sent" and deliver(overdue.id).action == "sent"
     assert fresh.id not in sweep()
+
+
+def test_the_deliveries_routes_are_documented(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert {"/api/deliveries", "/api/deliveries/{message_id}/attempts",
+            "/api/deliveries/{message_id}/retry"} <= set(spec["paths"])
+    params = {p["name"] for p in spec["paths"]["/api/deliveries"]["get"]["parameters"]}
+    assert {"status", "deadLettered", "page", "pageSize"} <= params

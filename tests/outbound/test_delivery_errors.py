@@ -133,3 +133,35 @@ def test_missing_identity_fails_with_a_reason(make_outbox, db_conn):
     message = box.send("to whom?")
     assert deliver(message.id).action == "failed"
     assert box.message(message.id).error_code == "no_recipient"
+
+
+def test_waiting_for_a_rate_limit_reschedules_without_using_a_retry(make_outbox, emulator,
+                                                                    db_conn):
+    # given a chat allowing one message per 10 s; when two messages go to it at once
+    box = make_outbox("telegram", ratePerRecipient=0.1, maxRetries=0)
+    first, second = box.send("one"), box.send("two")
+    assert deliver(first.id).action == "sent"
+    outcome = deliver(second.id)
+    # expect: the second waits for its slot, with no attempt used and nothing sent
+    delivery = box.delivery(second.id)
+    assert outcome.action == "rate_limited" and delivery.status == "queued"
+    assert delivery.attempts == 0 and 5 < (delivery.next_attempt_at - utcnow()).total_seconds()
+    assert DeliveryAttempt.select().where(DeliveryAttempt.delivery == delivery.id).count() == 0
+    assert len(emulator.state.delivered()) == 1
+
+
+def test_every_status_change_is_published(make_outbox, emulator, db_conn):
+    import json
+
+    from hub.realtime import history_key
+    from hub.redis_client import get_redis
+
+    box = make_outbox("whatsapp", maxRetries=0)
+    faults(emulator, {"type": "error_code", "code": 131026, "next": 1})
+    message = box.send("undeliverable")
+    deliver(message.id)
+    events = [json.loads(fields[b"event"] if b"event" in fields else next(iter(fields.values())))
+              for _, fields in get_redis().xrange(history_key(box.tenant.company.id))]
+    updates = [(e["data"]["status"], e["data"]["errorCode"]) for e in events
+               if e["type"] == "message.updated" and e["data"]["id"] == message.id]
+    assert updates == [("sending", None), ("failed", "131026")]
