@@ -98,3 +98,8 @@ def test_the_deliveries_routes_are_documented(client):
             "/api/deliveries/{message_id}/retry"} <= set(spec["paths"])
     params = {p["name"] for p in spec["paths"]["/api/deliveries"]["get"]["parameters"]}
     assert {"status", "deadLettered", "page", "pageSize"} <= params
+    page = spec["paths"]["/api/deliveries"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    ref = page.get("$ref", "").rsplit("/", 1)[-1]
+    props = spec["components"]["schemas"][ref]["properties"] if ref else page["properties"]
+    assert {"items", "totalCount", "page", "totalPages"} <= set(props)

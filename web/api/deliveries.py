@@ -21,7 +21,7 @@ from web.openapi import doc
 
 @bp.get("/deliveries")
 @doc(summary="Deliveries of the company, e.g. ?status=failed (admin)", tags=("deliveries",),
-     query=DeliveryQuerySchema, response=DeliveryPageSchema, errors=(403,))
+     query=DeliveryQuerySchema(), response=DeliveryPageSchema(), errors=(403,))
 @roles("admin")
 def list_deliveries():
     args = load_query(DeliveryQuerySchema())
@@ -42,7 +42,7 @@ def delivery_attempts(message_id: str):
 
 @bp.post("/deliveries/<message_id>/retry")
 @doc(summary="Send a failed message again (admin, support)", tags=("deliveries",),
-     response=DeliverySchema, status=202, errors=(403, 404, 409))
+     response=DeliverySchema(), status=202, errors=(403, 404, 409))
 @roles("admin", "support")
 def retry_delivery(message_id: str):
     delivery = delivery_admin.retry_failed(current_principal(), message_id)
@@ -51,7 +51,7 @@ def retry_delivery(message_id: str):
 
 @bp.get("/deliveries/media/<attachment_id>")
 @doc(summary="An outgoing attachment by signed link, for providers that fetch media by URL",
-     tags=("deliveries",), query=MediaLinkQuerySchema, content_type="application/octet-stream",
+     tags=("deliveries",), query=MediaLinkQuerySchema(), content_type="application/octet-stream",
      errors=(404,))
 @public
 def delivery_media(attachment_id: str):
