@@ -4,7 +4,8 @@ The emulator injects transient faults (HTTP 503) into a share of the sends; the 
 them and deliver everything once. Reports messages/s (and its ratio to the channel's configured
 rate limit), the share delivered, duplicates the emulator saw, p50/p99 time from `queued` to
 `sent` (from the commit of the stored messages), and the queue ceiling: a plain Dramatiq no-op actor through the same workers.
-Uses the embedded SQLite + Redis in a temporary dir, or DATABASE_URL / REDIS_URL when set.
+A second phase sets a limit well below the workers' capacity and checks the achieved rate
+matches it (ratio_to_limit close to 1). Uses the embedded SQLite + Redis in a temporary dir, or DATABASE_URL / REDIS_URL when set.
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {
     "quick": dict(messages=300, contacts=60, processes=2, threads=8, fault_rate=0.10,
-                  rate_per_second=80),
+                  rate_per_second=80, low_limit=10),
     "full": dict(messages=3000, contacts=500, processes=2, threads=16, fault_rate=0.10,
-                 rate_per_second=80),
+                 rate_per_second=80, low_limit=20),
 }
 
 
@@ -101,6 +102,49 @@ def _noop_baseline(n: int) -> float:
     return n / (time.monotonic() - started)
 
 
+def _phase(emulator, principal, conversations, channel_id: str, n: int, rate: float,
+           fault_rate: float, label: str) -> dict:
+    """Store `n` messages in one transaction (so every job is enqueued at its commit, and the
+    clock measures delivery rather than storing), then wait until each is sent or failed."""
+    from hub.db import transaction
+    from hub.models import Channel, Delivery, DeliveryAttempt, Message, utcnow
+    from hub.outbound import send_agent_message
+
+    channel = Channel.get_by_id(channel_id)
+    Channel.update(settings={**channel.settings, "ratePerSecond": rate}).where(
+        Channel.id == channel_id).execute()
+    emulator.state.reset()
+    emulator.state.faults.configure(
+        [{"type": "http_5xx", "status": 503, "rate": fault_rate}] if fault_rate else [], seed=11)
+    Delivery.delete().execute()
+    store_started = time.monotonic()
+    with transaction():
+        ids = [send_agent_message(principal, conversations[i % len(conversations)],
+                                  content=f"{label} message {i}").id for i in range(n)]
+        stored = time.monotonic() - store_started
+        released_at = utcnow()
+        started = time.monotonic()
+    settled = lambda: Delivery.select().where(  # noqa: E731
+        Delivery.status.in_(("sent", "failed"))).count() >= n
+    _wait_until(settled, 600)
+    elapsed = time.monotonic() - started
+    sent = list(Message.select().where(Message.id.in_(ids) & (Message.status == "sent")))
+    latencies = [(m.sent_at - released_at).total_seconds() for m in sent]
+    return {
+        "messages": n, "configured_limit_per_second": rate, "fault_rate": fault_rate,
+        "messages_per_second": round(n / elapsed, 1),
+        "ratio_to_limit": round(n / elapsed / rate, 3),
+        "delivered_share": round(len(sent) / n, 4),
+        "emulator_delivered": len(emulator.state.delivered()),
+        "duplicates": emulator.state.duplicates(),
+        "faults_injected": sum(1 for r in emulator.state.received if r["fault"]),
+        "retries": DeliveryAttempt.select().where(DeliveryAttempt.outcome == "retry").count(),
+        "p50_seconds_to_sent": round(statistics.median(latencies), 3) if latencies else None,
+        "p99_seconds_to_sent": round(_percentile(latencies, 0.99), 3),
+        "elapsed_seconds": round(elapsed, 2), "seconds_to_store_all": round(stored, 2),
+    }
+
+
 def run(mode: str) -> dict:
     params = MODES[mode]
     print(f"bench.deliver mode={mode} " + " ".join(f"{k}={v}" for k, v in params.items()))
@@ -110,9 +154,7 @@ def run(mode: str) -> dict:
     from connectors.emulators import EmulatorServer, EmulatorState
     from hub import db
     from hub.migrations import migrate
-    from hub.db import transaction
-    from hub.models import Delivery, DeliveryAttempt, Message, utcnow
-    from hub.outbound import send_agent_message
+    from hub.models import Channel
     from hub.settings import configure, load_settings
 
     configure(load_settings(env))
@@ -127,45 +169,19 @@ def run(mode: str) -> dict:
     try:
         db.open_connection()
         principal, conversations = _setup(params, emulator.url)
+        channel_id = Channel.get().id
         time.sleep(3)  # workers booting
         baseline = _noop_baseline(params["messages"])
-        emulator.state.faults.configure([{"type": "http_5xx", "status": 503,
-                                          "rate": params["fault_rate"]}], seed=11)
-        n = params["messages"]
-        # Stored in one transaction, so every deliver job is enqueued at its commit: the clock
-        # measures delivery, not the speed of storing agent messages.
-        store_started = time.monotonic()
-        with transaction():
-            for i in range(n):
-                send_agent_message(principal, conversations[i % len(conversations)],
-                                   content=f"bench message {i}")
-            stored = time.monotonic() - store_started
-            released_at = utcnow()
-            started = time.monotonic()
-        settled = lambda: Delivery.select().where(  # noqa: E731
-            Delivery.status.in_(("sent", "failed"))).count() >= n
-        _wait_until(settled, 600)
-        elapsed = time.monotonic() - started
-        sent = list(Message.select().where(Message.status == "sent"))
-        latencies = [(m.sent_at - released_at).total_seconds() for m in sent]
-        retries = DeliveryAttempt.select().where(DeliveryAttempt.outcome == "retry").count()
-        result = {
-            "bench": "deliver", "mode": mode, "params": params,
-            "messages_per_second": round(n / elapsed, 1),
-            "configured_limit_per_second": params["rate_per_second"],
-            "ratio_to_limit": round(n / elapsed / params["rate_per_second"], 3),
-            "baseline_noop_per_second": round(baseline, 1),
-            "ratio_to_noop": round(n / elapsed / baseline, 3),
-            "delivered_share": round(len(emulator.state.delivered()) and len(sent) / n, 4),
-            "emulator_delivered": len(emulator.state.delivered()),
-            "duplicates": emulator.state.duplicates(),
-            "faults_injected": sum(1 for r in emulator.state.received if r["fault"]),
-            "retries": retries,
-            "p50_seconds_to_sent": round(statistics.median(latencies), 3) if latencies else None,
-            "p99_seconds_to_sent": round(_percentile(latencies, 0.99), 3),
-            "elapsed_seconds": round(elapsed, 2),
-            "seconds_to_store_all": round(stored, 2),
-        }
+        faulty = _phase(emulator, principal, conversations, channel_id, params["messages"],
+                        params["rate_per_second"], params["fault_rate"], "faulty")
+        # A limit well below what the workers manage: the rate must be the limit's.
+        low = params["low_limit"]
+        limited = _phase(emulator, principal, conversations, channel_id, low * 5, low, 0.0,
+                         "limited")
+        result = {"bench": "deliver", "mode": mode, "params": params,
+                  "baseline_noop_per_second": round(baseline, 1),
+                  "ratio_to_noop": round(faulty["messages_per_second"] / baseline, 3),
+                  "with_faults": faulty, "limit_bound": limited}
     finally:
         for proc in workers:
             proc.terminate()
