@@ -1,13 +1,13 @@
 """`/api/deliveries`: the dead-letter list, attempts, and a manual retry that really sends."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import requests
 
-from hub import db as hubdb
-from hub.delivery_admin import sweep
 from hub.delivery import deliver
+from hub.delivery_admin import sweep
 from hub.models import Delivery, DeliveryAttempt, utcnow
-from datetime import timedelta
 from tests.outbound.conftest import faults
 
 

@@ -7,8 +7,8 @@ import time
 from flask import jsonify, send_file
 
 from hub import delivery_admin
-from hub.delivery_policy import media_signature
 from hub.attachments import file_path
+from hub.delivery_policy import media_signature
 from hub.errors import NotFound
 from hub.models import Attachment
 from schemas.deliveries import (DeliveryAttemptSchema, DeliveryPageSchema, DeliveryQuerySchema,
