@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import requests
 
@@ -61,6 +61,9 @@ class OutboundMessage:
     # Leading parts (provider requests: text chunks, media items) that an earlier attempt
     # already got accepted; the connector sends only the rest, so a retry repeats nothing.
     skip_parts: int = 0
+    # Called before each request that sends a part to the recipient: the caller's pacing for
+    # per-recipient rate limits (Telegram: 1 message/s per chat), which multi-part sends hit.
+    before_request: Optional[Callable[[], None]] = None
 
 
 @dataclass

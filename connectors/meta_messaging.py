@@ -120,6 +120,8 @@ class MetaMessagingConnector(MetaConnector):
         ids: list[str] = []
         try:
             for body, upload in parts[message.skip_parts:]:
+                if message.before_request:
+                    message.before_request()
                 ids.append(self._post(channel, http, envelope, body, upload))
         except SendError as exc:  # say which parts went out, so a retry skips them
             exc.partial_provider_ids = ids

@@ -87,11 +87,13 @@ def deliver(message_id: str) -> Outcome:
         return Outcome("rate_limited", retry_at)
     attempt = _start_attempt(delivery)
     _mark_sending(message)
+    config = channel_config(channel)
+    outbound.before_request = lambda: policy.keep_recipient_gap(channel, outbound.recipient_id)
     started = time.monotonic()
     result: Optional[SendResult] = None
     error: Optional[SendError] = None
     try:
-        result = connector.send(channel_config(channel), outbound, _http())
+        result = connector.send(config, outbound, _http())
     except SendError as exc:
         error = exc
     except Exception as exc:  # a connector bug must not leave the delivery spinning

@@ -12,11 +12,12 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from connectors.base import OutboundMedia, OutboundMessage, PermanentSendError
+from connectors.base import (OutboundMedia, OutboundMessage, PermanentSendError,
+                             TransientSendError)
 from hub.attachments import file_path
 from hub.contacts import identity_for
 from hub.models import Attachment, Channel, Conversation, Message
-from hub.ratelimit import try_acquire_slot
+from hub.ratelimit import take_turn, try_acquire_slot
 from hub.settings import get_settings
 
 # Documented provider limits, messages per second: (per account, per recipient).
@@ -32,6 +33,8 @@ RATE_SAFETY = 0.95
 # A slot opening within this many seconds is waited for in the worker; a later one re-schedules
 # the delivery (without using a retry) so a worker thread is not held for long.
 MAX_INLINE_WAIT = 2.0
+# Longest wait in a worker for a recipient's turn (parts of other messages to the same chat).
+MAX_RECIPIENT_WAIT = 30.0
 # Exponential backoff: first retry after about this many seconds, never more than the cap.
 RETRY_BASE_SECONDS = 2.0
 RETRY_MAX_SECONDS = 900.0
@@ -89,6 +92,28 @@ def take_send_slot(channel: Channel, recipient_id: str) -> float:
     if longest > 0:
         time.sleep(longest)
     return 0.0
+
+
+def keep_recipient_gap(channel: Channel, recipient_id: str) -> None:
+    """Before each request to a recipient: wait until its last one is a full interval ago.
+
+    Per-recipient limits are strict (Telegram: 1 message per second per chat), so the real
+    request starts are spaced, not only the reserved slots, and every part of a multi-part
+    send counts. Raises TransientSendError after MAX_RECIPIENT_WAIT (the send is retried).
+    """
+    _, per_recipient = rates(channel)
+    if not per_recipient:
+        return
+    gap = 1.0 / (per_recipient * RATE_SAFETY)
+    deadline = time.monotonic() + MAX_RECIPIENT_WAIT
+    while True:
+        wait = take_turn(f"send:{channel.id}:{recipient_id}", gap)
+        if wait <= 0:
+            return
+        if time.monotonic() + wait > deadline:
+            raise TransientSendError("the recipient's rate limit kept this send waiting",
+                                     code="recipient_rate_limit")
+        time.sleep(wait)
 
 
 def public_media_url(attachment: Attachment) -> str:

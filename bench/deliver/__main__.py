@@ -2,10 +2,11 @@
 
 The emulator injects transient faults (HTTP 503) into a share of the sends; the hub must retry
 them and deliver everything once. Reports messages/s (and its ratio to the channel's configured
-rate limit), the share delivered, duplicates the emulator saw, p50/p99 time from `queued` to
-`sent` (from the commit of the stored messages), and the queue ceiling: a plain Dramatiq no-op actor through the same workers.
-A second phase sets a limit well below the workers' capacity and checks the achieved rate
-matches it (ratio_to_limit close to 1). Uses the embedded SQLite + Redis in a temporary dir, or DATABASE_URL / REDIS_URL when set.
+rate limit), the share delivered, duplicates the emulator saw, p50/p99 time to `sent` (from the
+commit of the stored messages), and the queue ceiling: a plain Dramatiq no-op actor through the
+same workers. A second phase sets a limit well below the workers' capacity and checks that the
+achieved rate matches it (ratio_to_limit close to 1). Uses SQLite and the embedded Redis in a
+temporary dir, or DATABASE_URL / REDIS_URL when set.
 """
 from __future__ import annotations
 

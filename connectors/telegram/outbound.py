@@ -128,6 +128,8 @@ def send(channel: ChannelConfig, msg: OutboundMessage, http: requests.Session) -
         for index, step in enumerate(_steps(channel, msg, http)):
             if index < msg.skip_parts:
                 continue
+            if msg.before_request:
+                msg.before_request()
             results.append(step(reply if index == 0 else None))
     except SendError as exc:
         exc.partial_provider_ids = _ids(results)

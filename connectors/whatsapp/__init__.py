@@ -117,6 +117,8 @@ class WhatsAppConnector(MetaConnector):
                 if index < message.skip_parts:
                     continue
                 body = {"recipient_type": "individual", "to": message.recipient_id, **build()}
+                if message.before_request:
+                    message.before_request()
                 if index == 0 and message.reply_to_provider_id:
                     body["context"] = {"message_id": message.reply_to_provider_id}
                 ids.append(self._post_message(channel, http, body))

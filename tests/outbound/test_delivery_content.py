@@ -202,3 +202,14 @@ def test_mark_read_is_a_no_op_for_telegram(make_outbox, emulator, db_conn):
                        sender_type="customer", content="hi")
     assert mark_read_on_provider([m.id]) == 0
     assert emulator.state.received == []
+
+
+def test_parts_of_a_long_telegram_text_keep_the_chat_limit(make_outbox, emulator, db_conn):
+    # given a text of three messages to one chat (1 message/s per chat)
+    box = make_outbox("telegram")
+    message = box.send("\n\n".join(["x" * 4000, "y" * 4000, "z" * 4000]))
+    assert deliver(message.id).action == "sent"
+    # expect: every part is a message of its own, at least a second after the previous one
+    arrivals = [r["time"] for r in emulator.state.received_by("telegram")]
+    assert len(arrivals) == 3
+    assert all(b - a >= 1.0 for a, b in zip(arrivals, arrivals[1:])), arrivals
