@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import requests
 
@@ -58,6 +58,12 @@ class OutboundMessage:
     reply_to_provider_id: Optional[str] = None
     tag: Optional[str] = None  # Meta message tag, e.g. HUMAN_AGENT
     idempotency_key: Optional[str] = None  # our message id
+    # Leading parts (provider requests: text chunks, media items) that an earlier attempt
+    # already got accepted; the connector sends only the rest, so a retry repeats nothing.
+    skip_parts: int = 0
+    # Called before each request that sends a part to the recipient: the caller's pacing for
+    # per-recipient rate limits (Telegram: 1 message/s per chat), which multi-part sends hit.
+    before_request: Optional[Callable[[], None]] = None
 
 
 @dataclass
@@ -81,6 +87,8 @@ class SendError(Exception):
         self.code = code
         self.http_status = http_status
         self.retry_after = retry_after
+        # Provider ids of the parts accepted before this error (multi-request sends).
+        self.partial_provider_ids: list[str] = []
 
 
 class TransientSendError(SendError):

@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from connectors.base import (ChannelConfig, DownloadedMedia, OutboundMessage,
-                             PermanentSendError, SendResult)
+                             PermanentSendError, SendError, SendResult)
 from connectors.meta import MetaConnector, fetch_capped, graph_call, http_timeout, json_body
 from connectors.meta_parse import parse_messaging
 from hub.events import Ignored, MediaRef, NormalizedEvent
@@ -101,21 +101,31 @@ class MetaMessagingConnector(MetaConnector):
 
     def send(self, channel: ChannelConfig, message: OutboundMessage,
              http: requests.Session) -> SendResult:
-        """Text first (attachments take no caption), then one request per attachment."""
+        """Text first (attachments take no caption), then one request per attachment; parts
+        before `skip_parts` were sent by an earlier attempt."""
         envelope: dict[str, Any] = {"recipient": {"id": message.recipient_id},
                                     "messaging_type": "RESPONSE"}
         if message.tag:  # outside the 24h window, e.g. HUMAN_AGENT for 7 days
             envelope.update(messaging_type="MESSAGE_TAG", tag=message.tag)
         if not message.text and not message.media:
             raise PermanentSendError("nothing to send", code="empty_message")
-        ids = []
+        parts: list[tuple[dict[str, Any], Any]] = []
         if message.text:
-            ids.append(self._post(channel, http, envelope, {"text": message.text}))
+            parts.append(({"text": message.text}, None))
         for media in message.media:
             attachment = self._attachment(media)
             # Neither url nor attachment_id: the bytes go along as multipart filedata.
             upload = media if set(attachment["payload"]) == {"is_reusable"} else None
-            ids.append(self._post(channel, http, envelope, {"attachment": attachment}, upload))
+            parts.append(({"attachment": attachment}, upload))
+        ids: list[str] = []
+        try:
+            for body, upload in parts[message.skip_parts:]:
+                if message.before_request:
+                    message.before_request()
+                ids.append(self._post(channel, http, envelope, body, upload))
+        except SendError as exc:  # say which parts went out, so a retry skips them
+            exc.partial_provider_ids = ids
+            raise
         return SendResult(provider_message_ids=ids)
 
     def download_media(self, channel: ChannelConfig, media: MediaRef,

@@ -32,6 +32,7 @@ class Settings:
     delivery_max_retries: int = 8
     presence_away_seconds: int = 300  # an agent with no socket activity this long is away
     presence_sweep_seconds: int = 15  # how often each web process re-evaluates presence
+    delivery_stuck_seconds: int = 120  # a delivery `sending` longer than this: its worker died
     schedules: Mapping[str, str] = field(default_factory=dict)  # job name -> cron/interval override
     # Widget domain verification: the DNS resolver ("host:port", None = the system's), and the
     # scheme/port of the verification file URL (tests point them at local servers).
@@ -104,6 +105,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         delivery_max_retries=int(env.get("HUB_DELIVERY_MAX_RETRIES", 8)),
         presence_away_seconds=int(env.get("HUB_PRESENCE_AWAY_SECONDS", 300)),
         presence_sweep_seconds=int(env.get("HUB_PRESENCE_SWEEP_SECONDS", 15)),
+        delivery_stuck_seconds=int(env.get("HUB_DELIVERY_STUCK_SECONDS", 120)),
         schedules=_schedules(env),
         widget_dns_resolver=env.get("HUB_WIDGET_DNS_RESOLVER") or None,
         widget_verify_scheme=env.get("HUB_WIDGET_VERIFY_SCHEME", "https"),

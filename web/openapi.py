@@ -42,8 +42,10 @@ def doc(*, summary: str, tags: tuple[str, ...] = (), body: Any = None, query: An
     """
 
     def decorator(view: Callable) -> Callable:
-        view.openapi = dict(summary=summary, tags=tags, body=body, query=query,
-                            response=response, status=status, errors=errors,
+        # apispec reads a schema class's unbound fields, missing CamelSchema's camelCase keys.
+        instance = lambda s: s() if isinstance(s, type) else s  # noqa: E731
+        view.openapi = dict(summary=summary, tags=tags, body=instance(body), query=instance(query),
+                            response=instance(response), status=status, errors=errors,
                             multipart=multipart, content_type=content_type,
                             response_schema=response_schema)
         return view

@@ -2,5 +2,6 @@
 import workers.broker  # noqa: F401  (the broker first, then the actors)
 from workers import inbound  # noqa: F401
 from workers import maintenance  # noqa: F401
+from workers import outbound  # noqa: F401
 from workers import scheduled  # noqa: F401
 from workers import widgets  # noqa: F401

@@ -63,8 +63,31 @@ def handle_send(body: Any) -> Any:
 
 @bp.post("/<gv:version>/me/messages")
 def send_message(version: str) -> Any:
-    """POST /me/messages with the page (or Instagram) access token."""
-    return handle_send(request.get_json(silent=True))
+    """POST /me/messages with the page (or Instagram) access token; JSON or multipart."""
+    if request.is_json:
+        return handle_send(request.get_json(silent=True))
+    return handle_send(_multipart_send())
+
+
+def _multipart_send() -> dict[str, Any]:
+    """A Send API call with `filedata`: JSON fields arrive as strings next to the file."""
+    body: dict[str, Any] = dict(request.form.items())
+    for name in ("recipient", "message"):
+        if isinstance(body.get(name), str):
+            try:
+                body[name] = json.loads(body[name])
+            except ValueError:
+                body[name] = None
+    upload = request.files.get("filedata")
+    message = body.get("message")
+    if upload is not None and isinstance(message, dict) and message.get("attachment"):
+        state = get_state()
+        attachment_id = str(state.number())
+        state.add_media(attachment_id, upload.read(),
+                        upload.mimetype or "application/octet-stream", filename=upload.filename)
+        payload = message["attachment"].setdefault("payload", {})
+        payload.update(attachment_id=attachment_id, filename=upload.filename)
+    return body
 
 
 @bp.post("/<gv:version>/me/message_attachments")

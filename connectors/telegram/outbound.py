@@ -1,7 +1,7 @@
 """Sending to Telegram: long texts split at natural boundaries, media by URL, id or upload."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import requests
 
@@ -87,18 +87,11 @@ def _send_media(channel: ChannelConfig, chat_id: str, media: OutboundMedia,
     return api.call(channel, method, http, params=params)
 
 
-def send(channel: ChannelConfig, msg: OutboundMessage, http: requests.Session) -> SendResult:
-    """Send text chunks and media in order; only the first message replies to the original."""
+def _steps(channel: ChannelConfig, msg: OutboundMessage, http: requests.Session
+           ) -> list[Callable[[Optional[dict[str, Any]]], dict[str, Any]]]:
+    """One call per part, in order; each takes the reply parameters (only the first replies)."""
     chat_id = msg.recipient_id
-    reply = reply_parameters(msg.reply_to_provider_id)
     text = msg.text or ""
-    results: list[dict[str, Any]] = []
-
-    def sent(result: dict[str, Any]) -> None:
-        nonlocal reply
-        results.append(result)
-        reply = None
-
     media_items = list(msg.media)
     # A lone file takes the message text as its caption, like the agent's composer shows it.
     if len(media_items) == 1 and text and not media_items[0].caption:
@@ -108,21 +101,38 @@ def send(channel: ChannelConfig, msg: OutboundMessage, http: requests.Session) -
     if not text.strip() and not media_items:
         raise PermanentSendError("nothing to send: the message has neither text nor media",
                                  code="empty_message")
+
+    def text_step(chunk: str) -> Callable[[Optional[dict[str, Any]]], dict[str, Any]]:
+        return lambda reply: api.call(channel, "sendMessage", http, params={
+            "chat_id": chat_id, "text": chunk, "reply_parameters": reply})
+
+    steps = [text_step(chunk) for chunk in split_text(text)]
+    for media, caption in zip(media_items, captions):
+        fits = utf16_len(caption) <= MAX_CAPTION
+        steps.append(lambda reply, media=media, cap=(caption if fits and caption else None):
+                     _send_media(channel, chat_id, media, cap, reply, http))
+        if not fits:  # too long for a caption: it follows the file as text
+            steps.extend(text_step(chunk) for chunk in split_text(caption))
+    return steps
+
+
+def send(channel: ChannelConfig, msg: OutboundMessage, http: requests.Session) -> SendResult:
+    """Send text chunks and media in order, from part `msg.skip_parts` on.
+
+    Only the first part replies to the original; an error after some parts went out carries
+    their ids in `partial_provider_ids`, so the caller can skip them on retry.
+    """
+    reply = reply_parameters(msg.reply_to_provider_id)
+    results: list[dict[str, Any]] = []
     try:
-        for chunk in split_text(text):
-            sent(api.call(channel, "sendMessage", http,
-                          params={"chat_id": chat_id, "text": chunk, "reply_parameters": reply}))
-        for media, caption in zip(media_items, captions):
-            fits = utf16_len(caption) <= MAX_CAPTION
-            sent(_send_media(channel, chat_id, media, caption if fits and caption else None,
-                             reply, http))
-            if not fits:  # too long for a caption: it follows the file as text
-                for chunk in split_text(caption):
-                    sent(api.call(channel, "sendMessage", http,
-                                  params={"chat_id": chat_id, "text": chunk}))
+        for index, step in enumerate(_steps(channel, msg, http)):
+            if index < msg.skip_parts:
+                continue
+            if msg.before_request:
+                msg.before_request()
+            results.append(step(reply if index == 0 else None))
     except SendError as exc:
-        # Parts already delivered would be sent again on retry; say which, so a caller can tell.
-        exc.partial_provider_ids = _ids(results)  # type: ignore[attr-defined]
+        exc.partial_provider_ids = _ids(results)
         raise
     return SendResult(provider_message_ids=_ids(results), http_status=200, raw=results)
 

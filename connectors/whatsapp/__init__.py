@@ -1,12 +1,12 @@
 """WhatsApp Cloud API connector: webhook parsing plus the Graph calls an agent's send needs."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import requests
 
 from connectors.base import (ChannelConfig, DownloadedMedia, OutboundMedia, OutboundMessage,
-                             PermanentSendError, SendResult)
+                             PermanentSendError, SendError, SendResult)
 from connectors.meta import (MAX_MEDIA_BYTES, MediaTooLargeError, MetaConnector, fetch_capped,
                              graph_call, http_timeout, json_body)
 from connectors.whatsapp.parse import parse as parse_payload
@@ -80,38 +80,51 @@ class WhatsAppConnector(MetaConnector):
         return {"type": kind, kind: item}
 
     def _bodies(self, channel: ChannelConfig, msg: OutboundMessage,
-                http: requests.Session) -> list[dict[str, Any]]:
-        """The message bodies, one per request: a template, media items, or a text."""
+                http: requests.Session) -> list[Callable[[], dict[str, Any]]]:
+        """One builder per request (a template, media items, or a text), built lazily so a
+        retry that skips parts already sent does not upload their media again."""
         if msg.template:
             template = dict(msg.template)
             language = template.get("language") or "en_US"
             if isinstance(language, str):
                 template["language"] = {"code": language}
-            return [{"type": "template", "template": template}]
+            return [lambda: {"type": "template", "template": template}]
         text_body = {"type": "text", "text": {"body": msg.text, "preview_url": False}}
         if not msg.media:
             if not msg.text:
                 raise PermanentSendError("nothing to send", code="empty_message")
-            return [text_body]
-        bodies: list[dict[str, Any]] = []
+            return [lambda: text_body]
+        bodies: list[Callable[[], dict[str, Any]]] = []
         text = msg.text
         if text and SEND_TYPES.get(msg.media[0].kind) in NO_CAPTION:
-            bodies.append(text_body)
+            bodies.append(lambda: text_body)
             text = None
         for index, media in enumerate(msg.media):
             caption = media.caption or (text if index == 0 else None)
-            bodies.append(self._media_body(channel, media, caption, http))
+            bodies.append(lambda media=media, caption=caption:
+                          self._media_body(channel, media, caption, http))
         return bodies
 
     def send(self, channel: ChannelConfig, message: OutboundMessage,
              http: requests.Session) -> SendResult:
-        """One Graph request per body; the first carries the reply context."""
-        ids = []
-        for index, body in enumerate(self._bodies(channel, message, http)):
-            body = {"recipient_type": "individual", "to": message.recipient_id, **body}
-            if index == 0 and message.reply_to_provider_id:
-                body["context"] = {"message_id": message.reply_to_provider_id}
-            ids.append(self._post_message(channel, http, body))
+        """One Graph request per body, from `skip_parts` on; the first carries the reply context.
+
+        An error after some parts went out carries their ids in `partial_provider_ids`.
+        """
+        ids: list[str] = []
+        try:
+            for index, build in enumerate(self._bodies(channel, message, http)):
+                if index < message.skip_parts:
+                    continue
+                body = {"recipient_type": "individual", "to": message.recipient_id, **build()}
+                if message.before_request:
+                    message.before_request()
+                if index == 0 and message.reply_to_provider_id:
+                    body["context"] = {"message_id": message.reply_to_provider_id}
+                ids.append(self._post_message(channel, http, body))
+        except SendError as exc:
+            exc.partial_provider_ids = ids
+            raise
         return SendResult(provider_message_ids=ids)
 
     def mark_read(self, channel: ChannelConfig, provider_message_id: str,

@@ -8,6 +8,7 @@ from web.api import channels  # noqa: F401
 from web.api import chat_messages  # noqa: F401
 from web.api import companies  # noqa: F401
 from web.api import contacts  # noqa: F401
+from web.api import deliveries  # noqa: F401
 from web.api import docs  # noqa: F401
 from web.api import notifications  # noqa: F401
 from web.api import sessions  # noqa: F401
