@@ -21,7 +21,7 @@ from hub.models import Widget
 from hub.widget_inbound import check_rate, visitor_typing
 from hub.widget_visitors import mark_seen, open_conversation, visitor_contact, visitor_message
 from web.widget import bp
-from web.widget_guard import client_address, guard, visitor
+from web.widget_guard import guard, visitor
 from web.widget_live import VisitorSocket, hub
 
 log = logging.getLogger("hub.widget.socket")

@@ -7,7 +7,6 @@ origin that is not authorized gets no working widget.
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import socket
 import subprocess

@@ -5,7 +5,6 @@ import time
 
 from hub import jobs
 from hub.auth import Principal
-from hub.models import User
 from hub.receipts import mark_as_read
 from hub.redis_client import get_redis
 from hub.realtime import history_key

@@ -29,7 +29,7 @@ def test_admin_actions_are_listed_newest_first(client, tenant, other_tenant):
 
 def test_filters_by_action_user_and_time(client, tenant):
     agent, agent_headers = tenant.add_user("support")
-    client.post(f"/api/canned-responses", headers=agent_headers,
+    client.post("/api/canned-responses", headers=agent_headers,
                 json={"shortcut": "hi", "content": "Hi"})
     client.put(f"/api/users/{agent.id}", headers=tenant.headers, json={"name": "Renamed"})
     with hubdb.db.connection_context():
