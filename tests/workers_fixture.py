@@ -1,7 +1,44 @@
 """A real Dramatiq worker on the real RedisBroker, inside the test process."""
 from __future__ import annotations
 
+import time
+from typing import Iterable, Optional
+
 import pytest
+
+
+def drain_queues(broker, worker, queues: Optional[Iterable[str]] = None,
+                 timeout: float = 30) -> None:
+    """Wait until every queue is empty, including jobs that jobs enqueued while we waited.
+
+    `broker.join` counts a message until it is acked, so a pass that finds every queue empty
+    means no job is still running or waiting.
+    """
+    names = sorted(queues or broker.get_declared_queues())
+    deadline = time.monotonic() + timeout
+    while True:
+        if all(broker.do_qsize(name) == 0 for name in names):
+            worker.join()
+            if all(broker.do_qsize(name) == 0 for name in names):
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"queues not drained in {timeout}s: {names}")
+        time.sleep(0.05)
+
+
+def start_worker(queues: Optional[set[str]] = None, threads: int = 2):
+    """A started worker with `.drain()`, on the test broker with emptied queues."""
+    import dramatiq
+
+    import workers.actors  # noqa: F401
+    from workers.broker import broker
+
+    for queue in broker.get_declared_queues():
+        broker.flush(queue)
+    w = dramatiq.Worker(broker, worker_timeout=100, worker_threads=threads, queues=queues)
+    w.start()
+    w.drain = lambda timeout=30: drain_queues(broker, w, queues, timeout)
+    return w
 
 
 @pytest.fixture
@@ -10,21 +47,6 @@ def worker():
 
     `worker.drain()` waits until every queue is empty and every job done.
     """
-    import dramatiq
-
-    import workers.actors  # noqa: F401
-    from workers.broker import broker
-
-    for queue in broker.get_declared_queues():
-        broker.flush(queue)
-    w = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2)
-    w.start()
-
-    def drain(timeout: float = 30) -> None:
-        for queue in broker.get_declared_queues():
-            broker.join(queue, timeout=int(timeout * 1000))
-        w.join()
-
-    w.drain = drain
+    w = start_worker()
     yield w
     w.stop()

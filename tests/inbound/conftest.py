@@ -10,6 +10,7 @@ from typing import Any, Optional
 import pytest
 
 from connectors.emulators import EmulatorServer
+from tests.workers_fixture import start_worker
 from hub import db as hubdb
 from hub.channel_config import channel_config
 from hub.models import Channel
@@ -74,23 +75,9 @@ def emulator():
 @pytest.fixture
 def inbound_worker():
     """A real worker on the real broker for the inbound and default queues only (no media)."""
-    import dramatiq
-
-    import workers.actors  # noqa: F401
     from workers.broker import broker
 
-    for queue in broker.get_declared_queues():
-        broker.flush(queue)
-    w = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2,
-                        queues={"inbound", "default"})
-    w.start()
-
-    def drain(timeout: float = 30) -> None:
-        for queue in ("inbound", "default"):
-            broker.join(queue, timeout=int(timeout * 1000))
-        w.join()
-
-    w.drain = drain
+    w = start_worker(queues={"inbound", "default"})
     yield w
     w.stop()
     for queue in broker.get_declared_queues():
