@@ -1,0 +1,119 @@
+// The live connection: /ws?token=..., reconnect with exponential backoff, catch-up by lastEventId.
+
+import { getToken } from './api.js';
+
+const LAST_ID_KEY = 'hub.lastEventId';
+const MAX_DELAY_MS = 30000;
+const BASE_DELAY_MS = 500;
+
+export class LiveSocket {
+  /** onEvent(event) gets every server event; onState('connecting'|'online'|'offline') the link. */
+  constructor({ onEvent, onState, onAuthFailed }) {
+    this.onEvent = onEvent;
+    this.onState = onState || (() => {});
+    this.onAuthFailed = onAuthFailed || (() => {});
+    this.attempt = 0;
+    this.ws = null;
+    this.timer = null;
+    this.stopped = false;
+    const saved = Number(sessionStorage.getItem(LAST_ID_KEY));
+    this.lastEventId = Number.isFinite(saved) && saved > 0 ? saved : null;
+  }
+
+  url() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const params = new URLSearchParams({ token: getToken() || '' });
+    if (this.lastEventId) params.set('lastEventId', String(this.lastEventId));
+    return `${proto}//${location.host}/ws?${params}`;
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+    window.addEventListener('online', () => this.reconnectNow());
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && (!this.ws || this.ws.readyState > 1)) this.reconnectNow();
+    });
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.onState('connecting');
+    let ws;
+    try {
+      ws = new WebSocket(this.url());
+    } catch (err) {
+      this.schedule();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.onState('online');
+    };
+    ws.onmessage = (ev) => this.receive(ev.data);
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.onState('offline');
+      // 4401/4403 and 1008: the server refused the token; reconnecting will not help.
+      if ([4401, 4403, 1008].includes(ev.code)) {
+        this.onAuthFailed(ev);
+        return;
+      }
+      this.schedule();
+    };
+    ws.onerror = () => { /* onclose follows and schedules the retry */ };
+  }
+
+  receive(raw) {
+    let msg;
+    try { msg = JSON.parse(raw); } catch { return; }
+    if (!msg || typeof msg !== 'object') return;
+    if (typeof msg.id === 'number') {
+      if (this.lastEventId && msg.id <= this.lastEventId && msg.type !== 'reload') return; // seen
+      this.lastEventId = msg.id;
+      sessionStorage.setItem(LAST_ID_KEY, String(msg.id));
+    }
+    if (msg.type === 'reload') {
+      // Our gap is older than the server's history: start fresh from the current state.
+      this.lastEventId = msg.lastEventId || msg.id || null;
+      if (this.lastEventId) sessionStorage.setItem(LAST_ID_KEY, String(this.lastEventId));
+      else sessionStorage.removeItem(LAST_ID_KEY);
+    }
+    this.onEvent(msg);
+  }
+
+  schedule() {
+    if (this.stopped) return;
+    const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** this.attempt);
+    this.attempt += 1;
+    const jitter = Math.random() * delay * 0.3;
+    this.timer = setTimeout(() => this.connect(), delay + jitter);
+  }
+
+  reconnectNow() {
+    if (this.stopped || (this.ws && this.ws.readyState <= 1)) return;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  send(obj) {
+    if (this.ws && this.ws.readyState === 1) {
+      this.ws.send(JSON.stringify(obj));
+      return true;
+    }
+    return false;
+  }
+
+  /** Drop the link as a network failure would (tests and "reconnect" in the UI use it). */
+  drop() {
+    if (this.ws) this.ws.close();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.ws) this.ws.close();
+  }
+}
