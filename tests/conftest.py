@@ -149,6 +149,16 @@ def client(app):
 
 
 @pytest.fixture
+def unreachable_database():
+    """The database is down: nothing listens where the hub's database should be."""
+    original = hubdb.db.obj
+    hubdb.close_connection()
+    hubdb.db.initialize(hubdb.make_database("postgresql://hub@127.0.0.1:9/unreachable"))
+    yield
+    hubdb.db.initialize(original)
+
+
+@pytest.fixture
 def db_conn():
     """An open database connection for tests that call `hub` services directly."""
     hubdb.open_connection()
