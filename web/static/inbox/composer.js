@@ -93,7 +93,7 @@ const lookupCanned = debounce(async () => {
   try {
     const data = await api('/api/canned-responses', { query: { q: m[1] } });
     if ($('#composer-input').value !== value) return;
-    canned = listOf(data, 'cannedResponses').slice(0, 8);
+    canned = listOf(data, 'cannedResponses').slice(0, 8); // the API answers a plain list
     cannedIndex = canned.length ? 0 : -1;
     renderCanned();
   } catch (err) {

@@ -36,16 +36,12 @@ async function load(c) {
   render(c, null, null);
   if (!brief.id) return;
   try {
-    const [full, notes, quotes] = await Promise.all([
-      optional(`/api/contacts/${encodeURIComponent(brief.id)}`),
-      optional(`/api/contacts/${encodeURIComponent(brief.id)}/notes`).catch(() => null),
-      optional(`/api/contacts/${encodeURIComponent(brief.id)}/quotes`).catch(() => null),
-    ]);
+    // The detail answer carries identities, notes (newest first) and quotes.
+    const full = await optional(`/api/contacts/${encodeURIComponent(brief.id)}`);
     if (mine !== generation) return;
     contact = { ...brief, ...(full || {}) };
     render(store.conversations.get(c.id) || c,
-      notes ? listOf(notes, 'notes') : (full && full.notes) || null,
-      quotes ? listOf(quotes, 'quotes') : (full && full.quotes) || null);
+      full ? listOf(full.notes, 'notes') : null, full ? listOf(full.quotes, 'quotes') : null);
   } catch (err) {
     if (mine === generation) toast(`Contact not loaded: ${errorText(err)}`, 'error');
   }
@@ -84,7 +80,7 @@ function identities() {
   const list = contact.identities || [];
   if (!list.length) return null;
   return h('ul', { class: 'identities', 'aria-label': 'Identities per channel' }, list.map((i) => {
-    const kind = i.kind || i.channelKind || (i.channel && i.channel.kind) || 'internal';
+    const kind = i.platform || i.kind || 'internal';
     return h('li', {}, channelIcon(kind, 16),
       h('span', { text: ` ${channelLabel(kind)}: ${i.username ? `@${i.username}` : i.displayName || i.externalId || ''}` }));
   }));
@@ -103,7 +99,7 @@ function conversionSection() {
     field('Last name', 'lastName', contact.lastName || (contact.name || '').split(' ').slice(1).join(' ')),
     field('Email', 'email', contact.email, 'email'),
     field('Phone', 'phone', contact.phone, 'tel'),
-    field('Company', 'companyName', contact.companyName),
+    field('Company', 'company', contact.company),
     h('button', { type: 'submit', class: 'btn btn--primary', text: 'Convert to client' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -126,7 +122,7 @@ function conversionSection() {
 function clientSection() {
   return section('client', 'Client data', h('dl', { class: 'kvs' },
     row('Name', [contact.firstName, contact.lastName].filter(Boolean).join(' ')),
-    row('Company', contact.companyName || contact.company),
+    row('Company', contact.company),
     row('Status', contact.clientStatus || contact.status),
     row('Total value', contact.totalValue !== undefined && contact.totalValue !== null ? String(contact.totalValue) : ''),
     row('Tags', (contact.tags || []).join(', ')),
@@ -208,8 +204,7 @@ function renderTags(c) {
 async function saveTags(c, tags) {
   const path = `/api/chat/sessions/${encodeURIComponent(c.id)}`;
   try {
-    const updated = (await optional(`${path}/tags`, { method: 'PUT', body: { tags } }))
-      || (await api(path, { method: 'PUT', body: { tags } }));
+    const updated = await api(`${path}/tags`, { method: 'PUT', body: { tags } });
     upsertConversation(updated && updated.id ? updated : { id: c.id, tags });
   } catch (err) {
     toast(`Tags not saved: ${errorText(err)}`, 'error');

@@ -43,7 +43,7 @@ function readFilters() {
 function query(filters, page) {
   const q = { page, limit: PAGE_SIZE, status: filters.status, channel: filters.channel,
               tag: filters.tag, q: filters.q };
-  if (filters.scope === 'mine') q.assignee = store.me.id;
+  if (filters.scope === 'mine') q.assignee = 'me';
   if (filters.scope === 'unassigned') q.assignee = 'unassigned';
   return q;
 }

@@ -4,7 +4,7 @@ import { api, optional, getToken, goToLogin } from './api.js';
 import { store } from './store.js';
 
 // Paths the user-settings endpoint may live at; the first that answers is remembered.
-const SETTINGS_PATHS = (id) => [`/api/users/${id}/settings`, '/api/users/me/settings', '/api/settings'];
+const SETTINGS_PATHS = () => ['/api/users/me/settings'];
 let settingsPath = null;
 
 export async function loadSession() {

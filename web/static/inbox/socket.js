@@ -5,6 +5,7 @@ import { getToken } from './api.js';
 const LAST_ID_KEY = 'hub.lastEventId';
 const MAX_DELAY_MS = 30000;
 const BASE_DELAY_MS = 500;
+const ACTIVITY_EVERY_MS = 60000;
 
 export class LiveSocket {
   /** onEvent(event) gets every server event; onState('connecting'|'online'|'offline') the link. */
@@ -30,6 +31,13 @@ export class LiveSocket {
   start() {
     this.stopped = false;
     this.connect();
+    // Presence: the server counts an agent away after inactivity; tell it we are here.
+    let lastActivity = 0;
+    const active = () => {
+      const now = Date.now();
+      if (now - lastActivity > ACTIVITY_EVERY_MS && this.send({ type: 'activity' })) lastActivity = now;
+    };
+    for (const name of ['keydown', 'pointerdown', 'focus']) window.addEventListener(name, active, { passive: true });
     window.addEventListener('online', () => this.reconnectNow());
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden && (!this.ws || this.ws.readyState > 1)) this.reconnectNow();
@@ -75,6 +83,15 @@ export class LiveSocket {
       this.lastEventId = msg.id;
       sessionStorage.setItem(LAST_ID_KEY, String(msg.id));
     }
+    if (msg.type === 'ready' && Number.isFinite(msg.lastEventId)) {
+      // Live events start after this id; remember it so a reconnect resumes from here.
+      if (!this.lastEventId || msg.lastEventId > this.lastEventId) {
+        this.lastEventId = msg.lastEventId;
+        sessionStorage.setItem(LAST_ID_KEY, String(msg.lastEventId));
+      }
+      return;
+    }
+    if (msg.type === 'pong') return;
     if (msg.type === 'reload') {
       // Our gap is older than the server's history: start fresh from the current state.
       this.lastEventId = msg.lastEventId || msg.id || null;

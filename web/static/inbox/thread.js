@@ -94,7 +94,10 @@ function renderHeader(c) {
   $('#reopen-button').hidden = !closed;
   $('#bot-toggle').checked = Boolean(c.botEnabled);
   const select = clear($('#assign-select'));
-  select.appendChild(h('option', { value: '', text: 'Unassigned' }));
+  // Assignment is an admin action and always names an agent; "Unassigned" only shows the state.
+  select.appendChild(h('option', { value: '', text: 'Unassigned', disabled: Boolean(c.agentId) }));
+  select.disabled = !store.me || store.me.role !== 'admin';
+  select.title = select.disabled ? 'Only admins assign conversations' : 'Assign to an agent';
   const agents = [...store.users.values()].filter((u) => u.role !== 'user' && u.isActive !== false);
   if (c.agentId && !store.users.has(c.agentId)) agents.push({ id: c.agentId, name: 'Another agent' });
   for (const u of agents) {
@@ -168,7 +171,8 @@ async function markRead(list) {
 
 async function assign() {
   const c = store.conversations.get(store.currentId);
-  const agentId = $('#assign-select').value || null;
+  const agentId = $('#assign-select').value;
+  if (!agentId) return;
   try {
     const updated = await api(`/api/chat/sessions/${encodeURIComponent(c.id)}/assign`, { method: 'PUT', body: { agentId } });
     upsertConversation(updated);
@@ -205,7 +209,7 @@ function onTyping(t) {
   const convId = t.conversationId || t.sessionId;
   if (!t || convId !== store.currentId) return;
   if (t.userId && store.me && t.userId === store.me.id) return;
-  const who = t.name || t.senderName || (t.senderType === 'agent' || t.userId ? userName(t.userId) : '')
+  const who = t.userName || t.name || t.senderName || (t.senderType === 'agent' || t.userId ? userName(t.userId) : '')
     || (() => { const c = store.conversations.get(convId); return c && c.contact && c.contact.name; })() || 'Customer';
   if (t.isTyping === false) typers.delete(who);
   else typers.set(who, Date.now() + TYPING_TTL_MS);

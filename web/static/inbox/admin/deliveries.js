@@ -16,13 +16,16 @@ async function refresh() {
   const box = clear(document.getElementById('delivery-table'));
   const data = await optional('/api/deliveries', { query: { status: 'failed' } });
   if (data === null) { box.appendChild(h('p', { class: 'muted', text: 'The deliveries API is not available on this hub yet.' })); return; }
-  box.appendChild(table(listOf(data, 'deliveries'), [
-    { label: 'When', value: (d) => shortTime(d.updatedAt || d.failedAt || d.createdAt) },
-    { label: 'Channel', value: (d) => (d.channelKind || d.platform ? channelIcon(d.channelKind || d.platform, 16) : '') },
-    { label: 'Message', wrap: true, value: (d) => (d.message && d.message.content) || d.content || '' },
-    { label: 'Reason', wrap: true, value: (d) => [d.errorReason || d.lastError || '', d.errorCode ? `(code ${d.errorCode})` : ''].join(' ') },
-    { label: 'Attempts', value: (d) => d.attempts ?? d.attemptCount ?? '' },
+  box.appendChild(table(listOf(data, 'items'), [
+    { label: 'When', value: (d) => shortTime(d.updatedAt || d.createdAt) },
+    { label: 'Channel', value: (d) => h('span', {}, channelIcon(d.channelKind, 16), ` ${d.channelName || ''}`) },
+    { label: 'Message', wrap: true, value: (d) => (d.conversationId
+      ? h('a', { href: `/chat/${encodeURIComponent(d.conversationId)}`, text: d.messagePreview || '(attachment)' })
+      : d.messagePreview || '') },
+    { label: 'Reason', wrap: true, value: (d) => [d.lastErrorReason || '', d.lastErrorCode ? `(code ${d.lastErrorCode})` : ''].join(' ') },
+    { label: 'Attempts', value: (d) => d.attempts ?? '' },
+    { label: 'Dead letter', value: (d) => (d.deadLettered ? 'yes' : '') },
     { label: '', value: (d) => h('button', { type: 'button', class: 'btn btn--small', text: 'Retry', 'aria-label': 'Retry this delivery',
-      onclick: async () => { if (await act(() => api(`/api/deliveries/${encodeURIComponent(d.messageId || d.id)}/retry`, { method: 'POST' }), 'Sending again') !== undefined) refresh(); } }) },
+      onclick: async () => { if (await act(() => api(`/api/deliveries/${encodeURIComponent(d.messageId)}/retry`, { method: 'POST' }), 'Sending again') !== undefined) refresh(); } }) },
   ], 'No failed deliveries.'));
 }

@@ -1,0 +1,164 @@
+"""The inbox in headless Chromium against a real hub, worker and provider emulator."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.scenario import (auto_status, login, post_whatsapp_text, stored_message,
+                                    wait_until, whatsapp_channel)
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def open_conversation(page, name: str):
+    """Click the conversation of `name` in the list; returns its id from the URL."""
+    item = page.locator("#conversation-list a.conv", has_text=name)
+    expect(item).to_be_visible(timeout=20000)
+    item.click()
+    page.wait_for_url(re.compile(r"/chat/[0-9a-f]+$"))
+    expect(page.locator("#thread-name")).to_have_text(name)
+    return page.url.rsplit("/", 1)[1]
+
+
+def reply(page, text: str):
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+    bubble = page.locator("#messages article.msg--out", has_text=text)
+    expect(bubble).to_be_visible(timeout=10000)
+    return bubble
+
+
+def test_webhook_reply_and_ticks_live(hub_url, emulator, tenant, new_page, screenshots):
+    """Given a signed WhatsApp webhook, the agent sees it live, replies, and sees it delivered and read."""
+    channel = whatsapp_channel(tenant, emulator)
+    auto_status(emulator, hub_url, channel)
+    page = new_page()
+    login(page, hub_url, tenant)
+
+    post_whatsapp_text(hub_url, channel, "15551230001", "Ada Lovelace",
+                       "Hello! Is my order 58213 shipped yet?")
+    item = page.locator("#conversation-list a.conv", has_text="Ada Lovelace")
+    expect(item).to_contain_text("Is my order 58213 shipped yet?", timeout=20000)
+    conversation_id = open_conversation(page, "Ada Lovelace")
+    expect(page.locator("#messages")).to_contain_text("Hello! Is my order 58213 shipped yet?")
+
+    bubble = reply(page, "Hi Ada, it left the warehouse this morning.")
+    wait_until(lambda: any("left the warehouse" in str(d) for d in emulator.state.delivered("whatsapp")),
+               what="the emulator to receive the reply")
+    expect(bubble.locator(".tick")).to_have_attribute("data-status", "read", timeout=20000)
+    expect(bubble.locator(".tick--read")).to_have_attribute("aria-label", "Read")
+
+    post_whatsapp_text(hub_url, channel, "15551230001", "Ada Lovelace", "Great, thank you!")
+    expect(page.locator("#messages")).to_contain_text("Great, thank you!", timeout=20000)
+    expect(page.locator("#contact-panel")).to_contain_text("15551230001")
+    page.screenshot(path=str(screenshots / "inbox-1280.png"))
+
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    assert page.url.endswith(f"/chat/{conversation_id}")
+    expect(page.locator("#thread-name")).to_have_text("Ada Lovelace")
+    expect(page.locator("#messages")).to_contain_text("Great, thank you!")
+
+    assert not page.console_errors, page.console_errors
+
+
+def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant, new_page):
+    """A permanent provider error shows its reason; Retry sends the message again for real."""
+    channel = whatsapp_channel(tenant, emulator)
+    page = new_page()
+    login(page, hub_url, tenant)
+    post_whatsapp_text(hub_url, channel, "15551230002", "Grace Hopper", "Can I change my plan?")
+    open_conversation(page, "Grace Hopper")
+    emulator.state.faults.configure([{"type": "error_code", "provider": "whatsapp", "code": 131026,
+                                      "message": "Message undeliverable", "next": 1}])
+    bubble = reply(page, "Sure, which plan would you like?")
+    failure = bubble.locator(".msg__failure")
+    expect(failure).to_be_visible(timeout=20000)
+    expect(failure).to_contain_text(re.compile("undeliverable", re.I))
+    expect(failure).to_contain_text("131026")
+    assert emulator.state.delivered("whatsapp") == []
+
+    failure.get_by_role("button", name="Retry sending this message").click()
+    wait_until(lambda: any("which plan" in str(d) for d in emulator.state.delivered("whatsapp")),
+               what="the retried message at the emulator")
+    expect(bubble.locator(".tick")).to_have_attribute("data-status", re.compile("sent|delivered|read"),
+                                                      timeout=20000)
+    expect(bubble.locator(".msg__failure")).to_have_count(0)
+
+
+def test_customer_html_is_shown_as_text(hub_url, emulator, tenant, new_page):
+    """Markup a customer sends is text: nothing runs, nothing becomes an element."""
+    channel = whatsapp_channel(tenant, emulator)
+    page = new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    login(page, hub_url, tenant)
+    post_whatsapp_text(hub_url, channel, "15551230003", f"Mallory {XSS}", f"hi {XSS}")
+    expect(page.locator("#conversation-list")).to_contain_text(f"hi {XSS}", timeout=20000)
+    open_conversation(page, f"Mallory {XSS}")
+    expect(page.locator("#messages .msg__text", has_text=XSS)).to_have_text(f"hi {XSS}")
+    assert page.locator("#messages img[src='x'], #conversation-list img, #contact-panel img").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    csp = page.request.get(f"{hub_url}/chat").headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+
+
+def test_catches_up_after_a_dropped_connection(hub_url, emulator, tenant, new_page):
+    """Messages that arrive while the socket is down show after it reconnects (lastEventId)."""
+    channel = whatsapp_channel(tenant, emulator)
+    page = new_page()
+    login(page, hub_url, tenant)
+    post_whatsapp_text(hub_url, channel, "15551230004", "Linus", "first")
+    open_conversation(page, "Linus")
+    page.evaluate("window.hubSocket.stop()")
+    expect(page.locator("#conn-state")).to_have_attribute("data-state", "offline")
+    wamid = post_whatsapp_text(hub_url, channel, "15551230004", "Linus", "sent while you were away")
+    wait_until(lambda: stored_message(wamid), what="the worker to store the message")
+    page.wait_for_timeout(300)
+    expect(page.locator("#messages")).not_to_contain_text("sent while you were away")
+    page.evaluate("window.hubSocket.stopped = false; window.hubSocket.connect()")
+    expect(page.locator("#messages")).to_contain_text("sent while you were away", timeout=15000)
+
+
+def test_history_navigation_themes_phone_and_admin(hub_url, emulator, tenant, new_page, screenshots):
+    """Deep links with back/forward; dark theme; the phone layout; an admin page."""
+    channel = whatsapp_channel(tenant, emulator)
+    post_whatsapp_text(hub_url, channel, "15551230005", "Margaret Hamilton", "Need a quote for 20 seats")
+    post_whatsapp_text(hub_url, channel, "15551230006", "Alan Turing", "Thanks for the help earlier")
+    page = new_page()
+    login(page, hub_url, tenant)
+    first = open_conversation(page, "Margaret Hamilton")
+    second = open_conversation(page, "Alan Turing")
+    page.go_back()
+    expect(page.locator("#thread-name")).to_have_text("Margaret Hamilton")
+    assert page.url.endswith(first)
+    page.go_forward()
+    expect(page.locator("#thread-name")).to_have_text("Alan Turing")
+    assert page.url.endswith(second)
+
+    page.get_by_label("Theme").select_option("dark")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.screenshot(path=str(screenshots / "inbox-dark.png"))
+
+    phone = new_page(390, 844)
+    login(phone, hub_url, tenant)
+    expect(phone.locator("#list-panel")).to_be_visible()
+    expect(phone.locator("#thread-panel")).to_be_hidden()
+    phone.screenshot(path=str(screenshots / "phone-list.png"))
+    phone.locator("#conversation-list a.conv", has_text="Margaret Hamilton").click()
+    expect(phone.locator("#list-panel")).to_be_hidden()
+    expect(phone.locator("#messages")).to_contain_text("Need a quote for 20 seats")
+    phone.screenshot(path=str(screenshots / "phone-thread.png"))
+    phone.get_by_role("button", name="Back to conversations").click()
+    expect(phone.locator("#list-panel")).to_be_visible()
+
+    page.goto(f"{hub_url}/admin/channels")
+    page.wait_for_selector("body[data-ready='true']")
+    expect(page.locator("#page-root")).to_contain_text("Support WhatsApp")
+    page.screenshot(path=str(screenshots / "admin-channels.png"))
+    assert not page.console_errors, page.console_errors
