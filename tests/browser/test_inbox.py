@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.seed import seed_inbox
 from tests.browser.scenario import (auto_status, login, post_whatsapp_text, stored_message,
                                     wait_until, whatsapp_channel)
 
@@ -125,40 +126,83 @@ def test_catches_up_after_a_dropped_connection(hub_url, emulator, tenant, new_pa
     expect(page.locator("#messages")).to_contain_text("sent while you were away", timeout=15000)
 
 
-def test_history_navigation_themes_phone_and_admin(hub_url, emulator, tenant, new_page, screenshots):
-    """Deep links with back/forward; dark theme; the phone layout; an admin page."""
-    channel = whatsapp_channel(tenant, emulator)
-    post_whatsapp_text(hub_url, channel, "15551230005", "Margaret Hamilton", "Need a quote for 20 seats")
-    post_whatsapp_text(hub_url, channel, "15551230006", "Alan Turing", "Thanks for the help earlier")
+def test_history_navigation_themes_phone_and_admin(hub_url, tenant, new_page, screenshots):
+    """Deep links with back/forward; the three panels at 1280px; dark theme; phone; an admin page."""
+    ids = seed_inbox(tenant)
     page = new_page()
     login(page, hub_url, tenant)
-    first = open_conversation(page, "Margaret Hamilton")
-    second = open_conversation(page, "Alan Turing")
+    first = open_conversation(page, "Tim Berners-Lee")
+    second = open_conversation(page, "Marie Curie")
     page.go_back()
-    expect(page.locator("#thread-name")).to_have_text("Margaret Hamilton")
+    expect(page.locator("#thread-name")).to_have_text("Tim Berners-Lee")
     assert page.url.endswith(first)
     page.go_forward()
-    expect(page.locator("#thread-name")).to_have_text("Alan Turing")
-    assert page.url.endswith(second)
+    expect(page.locator("#thread-name")).to_have_text("Marie Curie")
+    assert page.url.endswith(second) and second == ids["Marie Curie"]
+
+    messages = page.locator("#messages")
+    expect(messages.locator("article.msg--private")).to_contain_text("Accounting confirmed")
+    expect(messages.locator("img.att__img")).to_have_attribute("src", re.compile("^blob:"), timeout=10000)
+    expect(page.locator("#contact-panel")).to_contain_text("Key account since 2021")
+    expect(page.locator("#contact-panel")).to_contain_text("Annual plan, 25 seats")
+    expect(page.locator("#contact-panel")).to_contain_text("billing")
+    page.screenshot(path=str(screenshots / "inbox-1280.png"))
 
     page.get_by_label("Theme").select_option("dark")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.screenshot(path=str(screenshots / "inbox-dark.png"))
+    page.get_by_label("Theme").select_option("light")
 
     phone = new_page(390, 844)
     login(phone, hub_url, tenant)
     expect(phone.locator("#list-panel")).to_be_visible()
     expect(phone.locator("#thread-panel")).to_be_hidden()
     phone.screenshot(path=str(screenshots / "phone-list.png"))
-    phone.locator("#conversation-list a.conv", has_text="Margaret Hamilton").click()
+    phone.locator("#conversation-list a.conv", has_text="Marie Curie").click()
     expect(phone.locator("#list-panel")).to_be_hidden()
-    expect(phone.locator("#messages")).to_contain_text("Need a quote for 20 seats")
+    expect(phone.locator("#messages")).to_contain_text("corrected invoice")
     phone.screenshot(path=str(screenshots / "phone-thread.png"))
     phone.get_by_role("button", name="Back to conversations").click()
     expect(phone.locator("#list-panel")).to_be_visible()
 
-    page.goto(f"{hub_url}/admin/channels")
+    page.goto(f"{hub_url}/admin/canned-responses")
     page.wait_for_selector("body[data-ready='true']")
-    expect(page.locator("#page-root")).to_contain_text("Support WhatsApp")
-    page.screenshot(path=str(screenshots / "admin-channels.png"))
+    expect(page.locator("#page-root")).to_contain_text("/hours")
+    page.screenshot(path=str(screenshots / "admin-canned-responses.png"))
+    assert not page.console_errors, page.console_errors
+    assert not phone.console_errors, phone.console_errors
+
+
+def test_composer_tools_and_contact_panel(hub_url, tenant, new_page):
+    """Canned responses by /shortcut, a private note, tags, prospect to client, filters."""
+    seed_inbox(tenant)
+    page = new_page()
+    login(page, hub_url, tenant)
+    open_conversation(page, "Katherine Johnson")
+    box = page.get_by_label("Message", exact=True)
+    box.fill("/ho")
+    expect(page.locator("#canned-list")).to_contain_text("Opening hours")
+    box.press("Enter")
+    expect(box).to_have_value("We are open Monday to Friday, 9:00 to 18:00.")
+
+    page.get_by_label("Private note").check()
+    box.fill("Check shipping cost to Toronto")
+    box.press("Enter")
+    note = page.locator("#messages article.msg--private", has_text="Toronto")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Private note")
+
+    panel = page.locator("#contact-panel")
+    panel.get_by_label("New tag").fill("shipping")
+    panel.get_by_role("button", name="Add", exact=True).click()
+    expect(panel.get_by_role("button", name="Remove tag shipping")).to_be_visible()
+    panel.get_by_role("button", name="Convert to client").click()
+    expect(panel.locator(".pill--client")).to_have_text("Client", timeout=10000)
+
+    page.get_by_label("Channel").select_option("instagram")
+    expect(page.locator("#conversation-list a.conv")).to_have_count(1)
+    page.get_by_label("Channel").select_option("")
+    page.get_by_label("Search conversations").fill("blue model")
+    expect(page.locator("#conversation-list a.conv", has_text="Tim Berners-Lee")).to_be_visible()
+    expect(page.locator("#conversation-list a.conv", has_text="Marie Curie")).to_have_count(0)
     assert not page.console_errors, page.console_errors
