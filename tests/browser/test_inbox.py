@@ -161,6 +161,8 @@ def test_history_navigation_themes_phone_and_admin(hub_url, tenant, new_page, sc
     phone.locator("#conversation-list a.conv", has_text="Marie Curie").click()
     expect(phone.locator("#list-panel")).to_be_hidden()
     expect(phone.locator("#messages")).to_contain_text("corrected invoice")
+    expect(phone.locator("#messages img.att__img")).to_have_attribute("src", re.compile("^blob:"))
+    phone.wait_for_timeout(300)
     phone.screenshot(path=str(screenshots / "phone-thread.png"))
     phone.get_by_role("button", name="Back to conversations").click()
     expect(phone.locator("#list-panel")).to_be_visible()
@@ -196,6 +198,7 @@ def test_composer_tools_and_contact_panel(hub_url, tenant, new_page):
     panel.get_by_label("New tag").fill("shipping")
     panel.get_by_role("button", name="Add", exact=True).click()
     expect(panel.get_by_role("button", name="Remove tag shipping")).to_be_visible()
+    panel.locator("summary", has_text="Prospect").click()
     panel.get_by_role("button", name="Convert to client").click()
     expect(panel.locator(".pill--client")).to_have_text("Client", timeout=10000)
 

@@ -47,8 +47,12 @@ async function load(c) {
   }
 }
 
+// Sections folded until the agent opens them (the conversion form is long).
+const FOLDED_BY_DEFAULT = new Set(['convert']);
+
 function section(key, title, ...content) {
-  const open = localStorage.getItem(`hub.section.${key}`) !== 'closed';
+  const saved = localStorage.getItem(`hub.section.${key}`);
+  const open = saved ? saved === 'open' : !FOLDED_BY_DEFAULT.has(key);
   const details = h('details', { class: 'section', open: open ? true : null, dataset: { section: key } },
     h('summary', { text: title }), h('div', { class: 'section__body' }, ...content));
   details.addEventListener('toggle', () => localStorage.setItem(`hub.section.${key}`, details.open ? 'open' : 'closed'));
