@@ -202,9 +202,9 @@ def test_composer_tools_and_contact_panel(hub_url, tenant, new_page):
     panel.get_by_role("button", name="Convert to client").click()
     expect(panel.locator(".pill--client")).to_have_text("Client", timeout=10000)
 
-    page.get_by_label("Channel").select_option("instagram")
+    page.get_by_label("Filter by channel").select_option("instagram")
     expect(page.locator("#conversation-list a.conv")).to_have_count(1)
-    page.get_by_label("Channel").select_option("")
+    page.get_by_label("Filter by channel").select_option("")
     page.get_by_label("Search conversations").fill("blue model")
     expect(page.locator("#conversation-list a.conv", has_text="Tim Berners-Lee")).to_be_visible()
     expect(page.locator("#conversation-list a.conv", has_text="Marie Curie")).to_have_count(0)
