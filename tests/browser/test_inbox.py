@@ -74,8 +74,9 @@ def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant,
     login(page, hub_url, tenant)
     post_whatsapp_text(hub_url, channel, "15551230002", "Grace Hopper", "Can I change my plan?")
     open_conversation(page, "Grace Hopper")
+    # Every send fails until cleared (a "next 1" rule could be used up by the read receipt).
     emulator.state.faults.configure([{"type": "error_code", "provider": "whatsapp", "code": 131026,
-                                      "message": "Message undeliverable", "next": 1}])
+                                      "message": "Message undeliverable"}])
     bubble = reply(page, "Sure, which plan would you like?")
     failure = bubble.locator(".msg__failure")
     expect(failure).to_be_visible(timeout=20000)
@@ -83,6 +84,7 @@ def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant,
     expect(failure).to_contain_text("131026")
     assert emulator.state.delivered("whatsapp") == []
 
+    emulator.state.faults.clear()
     failure.get_by_role("button", name="Retry sending this message").click()
     wait_until(lambda: any("which plan" in str(d) for d in emulator.state.delivered("whatsapp")),
                what="the retried message at the emulator")
