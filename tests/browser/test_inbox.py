@@ -33,8 +33,9 @@ def reply(page, text: str):
     return bubble
 
 
-def test_webhook_reply_and_ticks_live(hub_url, emulator, tenant, new_page, screenshots):
+def test_webhook_reply_and_ticks_live(hub_url, emulator, tenant, new_page, require_routes):
     """Given a signed WhatsApp webhook, the agent sees it live, replies, and sees it delivered and read."""
+    require_routes("/api/chat/sessions", "/ws", "/api/users/me/settings", "/webhooks/", "/api/deliveries")
     channel = whatsapp_channel(tenant, emulator)
     auto_status(emulator, hub_url, channel)
     page = new_page()
@@ -67,8 +68,10 @@ def test_webhook_reply_and_ticks_live(hub_url, emulator, tenant, new_page, scree
     assert not page.console_errors, page.console_errors
 
 
-def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant, new_page):
+def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant, new_page,
+                                                     require_routes):
     """A permanent provider error shows its reason; Retry sends the message again for real."""
+    require_routes("/api/chat/sessions", "/ws", "/api/users/me/settings", "/webhooks/", "/api/deliveries")
     channel = whatsapp_channel(tenant, emulator)
     page = new_page()
     login(page, hub_url, tenant)
@@ -93,8 +96,9 @@ def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant,
     expect(bubble.locator(".msg__failure")).to_have_count(0)
 
 
-def test_customer_html_is_shown_as_text(hub_url, emulator, tenant, new_page):
+def test_customer_html_is_shown_as_text(hub_url, emulator, tenant, new_page, require_routes):
     """Markup a customer sends is text: nothing runs, nothing becomes an element."""
+    require_routes("/api/chat/sessions", "/ws", "/api/users/me/settings", "/webhooks/")
     channel = whatsapp_channel(tenant, emulator)
     page = new_page()
     dialogs = []
@@ -111,8 +115,9 @@ def test_customer_html_is_shown_as_text(hub_url, emulator, tenant, new_page):
     assert "script-src 'self'" in csp
 
 
-def test_catches_up_after_a_dropped_connection(hub_url, emulator, tenant, new_page):
+def test_catches_up_after_a_dropped_connection(hub_url, emulator, tenant, new_page, require_routes):
     """Messages that arrive while the socket is down show after it reconnects (lastEventId)."""
+    require_routes("/api/chat/sessions", "/ws", "/api/users/me/settings", "/webhooks/")
     channel = whatsapp_channel(tenant, emulator)
     page = new_page()
     login(page, hub_url, tenant)
@@ -128,8 +133,10 @@ def test_catches_up_after_a_dropped_connection(hub_url, emulator, tenant, new_pa
     expect(page.locator("#messages")).to_contain_text("sent while you were away", timeout=15000)
 
 
-def test_history_navigation_themes_phone_and_admin(hub_url, tenant, new_page, screenshots):
+def test_history_navigation_themes_phone_and_admin(hub_url, tenant, new_page, screenshots,
+                                                   require_routes):
     """Deep links with back/forward; the three panels at 1280px; dark theme; phone; an admin page."""
+    require_routes("/api/chat/sessions", "/ws", "/api/users/me/settings", "/api/contacts", "/api/canned-responses")
     ids = seed_inbox(tenant)
     page = new_page()
     login(page, hub_url, tenant)
@@ -177,8 +184,9 @@ def test_history_navigation_themes_phone_and_admin(hub_url, tenant, new_page, sc
     assert not phone.console_errors, phone.console_errors
 
 
-def test_composer_tools_and_contact_panel(hub_url, tenant, new_page):
+def test_composer_tools_and_contact_panel(hub_url, tenant, new_page, require_routes):
     """Canned responses by /shortcut, a private note, tags, prospect to client, filters."""
+    require_routes("/api/chat/sessions", "/ws", "/api/users/me/settings", "/api/contacts", "/api/canned-responses")
     seed_inbox(tenant)
     page = new_page()
     login(page, hub_url, tenant)

@@ -1,4 +1,4 @@
-// DOM helpers. Data is only ever written with text nodes: never innerHTML.
+// DOM helpers. Data is only ever written as text nodes, never parsed as markup.
 
 /** Create an element: h('div', {class: 'x', text: 'y', onclick: fn, 'aria-label': 'z'}, ...children). */
 export function h(tag, attrs = {}, ...children) {
