@@ -57,7 +57,6 @@ def test_webhook_reply_and_ticks_live(hub_url, emulator, tenant, new_page, requi
     post_whatsapp_text(hub_url, channel, "15551230001", "Ada Lovelace", "Great, thank you!")
     expect(page.locator("#messages")).to_contain_text("Great, thank you!", timeout=20000)
     expect(page.locator("#contact-panel")).to_contain_text("15551230001")
-    page.screenshot(path=str(screenshots / "inbox-1280.png"))
 
     page.reload()
     page.wait_for_selector("body[data-ready='true']")
