@@ -18,7 +18,7 @@ XSS = "<img src=x onerror=alert(1)>"
 def open_conversation(page, name: str):
     """Click the conversation of `name` in the list; returns its id from the URL."""
     item = page.locator("#conversation-list a.conv", has_text=name)
-    expect(item).to_be_visible(timeout=20000)
+    expect(item).to_be_visible(timeout=30000)
     item.click()
     page.wait_for_url(re.compile(r"/chat/[0-9a-f]+$"))
     expect(page.locator("#thread-name")).to_have_text(name)
@@ -44,18 +44,18 @@ def test_webhook_reply_and_ticks_live(hub_url, emulator, tenant, new_page, requi
     post_whatsapp_text(hub_url, channel, "15551230001", "Ada Lovelace",
                        "Hello! Is my order 58213 shipped yet?")
     item = page.locator("#conversation-list a.conv", has_text="Ada Lovelace")
-    expect(item).to_contain_text("Is my order 58213 shipped yet?", timeout=20000)
+    expect(item).to_contain_text("Is my order 58213 shipped yet?", timeout=30000)
     conversation_id = open_conversation(page, "Ada Lovelace")
     expect(page.locator("#messages")).to_contain_text("Hello! Is my order 58213 shipped yet?")
 
     bubble = reply(page, "Hi Ada, it left the warehouse this morning.")
     wait_until(lambda: any("left the warehouse" in str(d) for d in emulator.state.delivered("whatsapp")),
                what="the emulator to receive the reply")
-    expect(bubble.locator(".tick")).to_have_attribute("data-status", "read", timeout=20000)
+    expect(bubble.locator(".tick")).to_have_attribute("data-status", "read", timeout=30000)
     expect(bubble.locator(".tick--read")).to_have_attribute("aria-label", "Read")
 
     post_whatsapp_text(hub_url, channel, "15551230001", "Ada Lovelace", "Great, thank you!")
-    expect(page.locator("#messages")).to_contain_text("Great, thank you!", timeout=20000)
+    expect(page.locator("#messages")).to_contain_text("Great, thank you!", timeout=30000)
     expect(page.locator("#contact-panel")).to_contain_text("15551230001")
 
     page.reload()
@@ -81,7 +81,7 @@ def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant,
                                       "message": "Message undeliverable"}])
     bubble = reply(page, "Sure, which plan would you like?")
     failure = bubble.locator(".msg__failure")
-    expect(failure).to_be_visible(timeout=20000)
+    expect(failure).to_be_visible(timeout=30000)
     expect(failure).to_contain_text(re.compile("undeliverable", re.I))
     expect(failure).to_contain_text("131026")
     assert emulator.state.delivered("whatsapp") == []
@@ -91,7 +91,7 @@ def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant,
     wait_until(lambda: any("which plan" in str(d) for d in emulator.state.delivered("whatsapp")),
                what="the retried message at the emulator")
     expect(bubble.locator(".tick")).to_have_attribute("data-status", re.compile("sent|delivered|read"),
-                                                      timeout=20000)
+                                                      timeout=30000)
     expect(bubble.locator(".msg__failure")).to_have_count(0)
 
 
@@ -104,7 +104,7 @@ def test_customer_html_is_shown_as_text(hub_url, emulator, tenant, new_page, req
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     login(page, hub_url, tenant)
     post_whatsapp_text(hub_url, channel, "15551230003", f"Mallory {XSS}", f"hi {XSS}")
-    expect(page.locator("#conversation-list")).to_contain_text(f"hi {XSS}", timeout=20000)
+    expect(page.locator("#conversation-list")).to_contain_text(f"hi {XSS}", timeout=30000)
     open_conversation(page, f"Mallory {XSS}")
     expect(page.locator("#messages .msg__text", has_text=XSS)).to_have_text(f"hi {XSS}")
     assert page.locator("#messages img[src='x'], #conversation-list img, #contact-panel img").count() == 0

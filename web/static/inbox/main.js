@@ -3,7 +3,7 @@
 import { $, toast } from './dom.js';
 import { loadSession } from './session.js';
 import { initHeader } from './header.js';
-import { store, upsertConversation } from './store.js';
+import { store, upsertConversation, on } from './store.js';
 import { initConversations, render as renderList } from './conversations.js';
 import { initThread, openThread } from './thread.js';
 import { initComposer } from './composer.js';
@@ -76,6 +76,11 @@ async function boot() {
   bindLayout();
   initConversations((id) => open(id));
   startLive(reloadAll);
+  // What changed between the first page load and the socket going live: fetch the list again.
+  let refreshed = false;
+  on('link', (state) => {
+    if (state === 'online' && !refreshed) { refreshed = true; $('#filters').dispatchEvent(new Event('change')); }
+  });
   const id = idFromPath();
   if (id) {
     history.replaceState({ id }, '', location.pathname);

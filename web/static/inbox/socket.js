@@ -6,6 +6,7 @@ const LAST_ID_KEY = 'hub.lastEventId';
 const MAX_DELAY_MS = 30000;
 const BASE_DELAY_MS = 500;
 const ACTIVITY_EVERY_MS = 60000;
+const READY_FALLBACK_MS = 1500;
 
 export class LiveSocket {
   /** onEvent(event) gets every server event; onState('connecting'|'online'|'offline') the link. */
@@ -57,7 +58,9 @@ export class LiveSocket {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
-      this.onState('online');
+      // Live once the server says `ready` (catch-up done); a server without it: shortly after.
+      clearTimeout(this.readyTimer);
+      this.readyTimer = setTimeout(() => this.markReady(ws), READY_FALLBACK_MS);
     };
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = (ev) => {
@@ -83,6 +86,7 @@ export class LiveSocket {
       this.lastEventId = msg.id;
       sessionStorage.setItem(LAST_ID_KEY, String(msg.id));
     }
+    if (msg.type === 'ready') this.markReady(this.ws);
     if (msg.type === 'ready' && Number.isFinite(msg.lastEventId)) {
       // Live events start after this id; remember it so a reconnect resumes from here.
       if (!this.lastEventId || msg.lastEventId > this.lastEventId) {
@@ -99,6 +103,13 @@ export class LiveSocket {
       else sessionStorage.removeItem(LAST_ID_KEY);
     }
     this.onEvent(msg);
+  }
+
+  markReady(ws) {
+    clearTimeout(this.readyTimer);
+    if (ws !== this.ws || this.ready === ws) return;
+    this.ready = ws;
+    this.onState('online');
   }
 
   schedule() {
