@@ -79,17 +79,15 @@ def _image_info(content: bytes, target: Path) -> tuple[Optional[int], Optional[i
         return None, None, None
 
 
-def store_file(company_id: str, content: bytes, filename: Optional[str] = None,
-               max_bytes: Optional[int] = None, kind: Optional[str] = None,
-               **fields) -> Attachment:
-    """Write `content` under the attachments dir and create its Attachment row (no message yet)."""
+def write_file(company_id: str, attachment_id: str, content: bytes, filename: Optional[str] = None,
+               max_bytes: Optional[int] = None, kind: Optional[str] = None) -> dict:
+    """Check and write `content` for `attachment_id`; the Attachment fields that describe it."""
     limit = max_bytes or get_settings().max_upload_bytes
     if len(content) > limit:
         raise PayloadTooLarge(f"the file is larger than {limit} bytes", code="file_too_large")
     if not content:
         raise ValidationError("the file is empty", code="empty_file")
     content_type = sniff_type(content)
-    attachment_id = new_id()
     relative = Path(company_id) / attachment_id[:4] / attachment_id
     target = get_settings().attachments_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -103,11 +101,20 @@ def store_file(company_id: str, content: bytes, filename: Optional[str] = None,
         width, height, thumb_name = _image_info(content, target)
         thumbnail = str(relative.parent / thumb_name) if thumb_name else None
     kind = kind or KIND_BY_TYPE.get(content_type.split("/")[0], "document")
-    return Attachment.create(
-        id=attachment_id, company=company_id, name=safe_filename(filename, content_type),
-        content_type=content_type, size=len(content), storage_path=str(relative),
-        thumbnail_path=thumbnail, sha256=hashlib.sha256(content).hexdigest(), width=width,
-        height=height, kind=kind, status="ready", **fields)
+    return dict(name=safe_filename(filename, content_type), content_type=content_type,
+                size=len(content), storage_path=str(relative), thumbnail_path=thumbnail,
+                sha256=hashlib.sha256(content).hexdigest(), width=width, height=height,
+                kind=kind)
+
+
+def store_file(company_id: str, content: bytes, filename: Optional[str] = None,
+               max_bytes: Optional[int] = None, kind: Optional[str] = None,
+               **fields) -> Attachment:
+    """Write `content` under the attachments dir and create its Attachment row (no message yet)."""
+    attachment_id = new_id()
+    described = write_file(company_id, attachment_id, content, filename, max_bytes, kind)
+    return Attachment.create(id=attachment_id, company=company_id, status="ready",
+                             **described, **fields)
 
 
 def file_path(attachment: Attachment, thumbnail: bool = False) -> Optional[Path]:

@@ -1,0 +1,1 @@
+"""The analytics benchmark (`python -m bench.analytics`)."""

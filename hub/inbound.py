@@ -1,0 +1,84 @@
+"""Processing one raw webhook event: parse, apply every normalized event in one transaction.
+
+Runs in the `process_webhook` job. After the commit it publishes the realtime events and
+enqueues media downloads and routing. Running it twice has the effect of running it once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Optional
+
+from connectors.registry import get_connector
+from hub.db import transaction
+from hub.events import Ignored
+from hub.inbound_apply import HANDLERS, Outcome
+from hub.jobs import enqueue_after_commit
+from hub.models import Channel, Conversation, Message, WebhookEvent, utcnow
+from hub.presenters import conversation_dict, message_dict
+from hub.realtime import publish_after_commit
+
+log = logging.getLogger("hub.inbound")
+
+# Statuses after which an event is done; a rerun of its job returns at once.
+DONE = ("processed", "ignored")
+
+
+class UnprocessableEvent(Exception):
+    """The stored body cannot be processed, whatever the number of retries."""
+
+
+def process_webhook_event(event_id: str) -> Optional[str]:
+    """Apply the raw event `event_id`; returns its final status (None if it does not exist)."""
+    event = WebhookEvent.get_or_none(WebhookEvent.id == event_id)
+    if event is None:
+        return None
+    if event.status in DONE:
+        return event.status
+    channel = Channel.get_by_id(event.channel_id)
+    try:
+        payload = json.loads(event.body)
+    except ValueError as exc:
+        raise UnprocessableEvent(f"stored body is not JSON: {exc}") from exc
+    events = get_connector(channel.kind).parse(payload)
+    out = Outcome()
+    with transaction():
+        for normalized in events:
+            if isinstance(normalized, Ignored):
+                out.ignored += 1
+                continue
+            HANDLERS[type(normalized)](channel, normalized, out)
+            out.acted += 1
+        status = "ignored" if out.acted == 0 else "processed"
+        (WebhookEvent.update(status=status, processed_at=utcnow(), error=None,
+                             attempts=WebhookEvent.attempts + 1)
+         .where(WebhookEvent.id == event.id).execute())
+        _after_commit(channel, out)
+    return status
+
+
+def _after_commit(channel: Channel, out: Outcome) -> None:
+    """Queue the realtime events and follow-up jobs; they run once the transaction commits."""
+    company_id = channel.company_id
+    new = set(out.new_conversations)
+    for conversation_id in dict.fromkeys(out.new_conversations + out.touched_conversations):
+        conversation = Conversation.get_by_id(conversation_id)
+        kind = "conversation.created" if conversation_id in new else "conversation.updated"
+        publish_after_commit(company_id, kind, conversation_dict(conversation, channel=channel),
+                             conversation_id=conversation_id)
+    for message_id in out.created_messages:
+        message = Message.get_by_id(message_id)
+        publish_after_commit(company_id, "message.created",
+                             message_dict(message, platform=channel.kind),
+                             conversation_id=message.conversation_id)
+    for message_id in dict.fromkeys(out.updated_messages):
+        if message_id in out.created_messages:
+            continue
+        message = Message.get_by_id(message_id)
+        publish_after_commit(company_id, "message.updated",
+                             message_dict(message, platform=channel.kind),
+                             conversation_id=message.conversation_id)
+    for attachment_id in out.attachments:
+        enqueue_after_commit("download_media", attachment_id)
+    for conversation_id in out.new_conversations:
+        enqueue_after_commit("route_conversation", conversation_id)

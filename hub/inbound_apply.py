@@ -1,0 +1,163 @@
+"""Applying one normalized inbound event to the database (called inside one transaction).
+
+Each handler is idempotent: inserts are insert-or-ignore on unique keys, updates are
+conditional, so a rerun of a job (redelivery, a worker killed half-way, a replay) changes
+nothing the first run already did.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from hub import statuses
+from hub.contacts import upsert_contact
+from hub.conversations import ensure_open_conversation
+from hub.db import is_postgres
+from hub.events import (InboundMessage, MessageDeletion, MessageEdit, Reaction, ReadWatermark,
+                        StatusUpdate)
+from hub.messages import advance_status, apply_pending_statuses, apply_status, insert_message, \
+    touch_conversation
+from hub.models import Attachment, Channel, ContactIdentity, Conversation, Message
+from hub.presenters import iso
+
+# Default content type of a file until its download tells the real one.
+UNKNOWN_TYPE = "application/octet-stream"
+
+
+@dataclass
+class Outcome:
+    """What one raw event changed, for the after-commit publishing and follow-up jobs."""
+
+    created_messages: list[str] = field(default_factory=list)
+    updated_messages: list[str] = field(default_factory=list)
+    new_conversations: list[str] = field(default_factory=list)
+    touched_conversations: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    acted: int = 0
+    ignored: int = 0
+
+
+def _find(channel: Channel, provider_message_id: str, lock: bool = False) -> Optional[Message]:
+    query = Message.select().where((Message.channel == channel.id)
+                                   & (Message.provider_message_id == provider_message_id))
+    if lock and is_postgres():
+        query = query.for_update()
+    return query.first()
+
+
+def apply_message(channel: Channel, e: InboundMessage, out: Outcome) -> None:
+    """Contact, open conversation, message (unique per provider id), its files and statuses."""
+    contact = upsert_contact(channel.company_id, channel.id, e.contact)
+    conversation, conversation_created = ensure_open_conversation(
+        channel.company_id, channel.id, contact.id, started_at=e.timestamp)
+    reply_to = _find(channel, e.reply_to_provider_id) if e.reply_to_provider_id else None
+    incoming = e.direction == "in"
+    row, created = insert_message(
+        company=channel.company_id, conversation=conversation.id, channel=channel.id,
+        provider_message_id=e.provider_message_id, direction=e.direction,
+        sender_type="customer" if incoming else "agent",
+        sender_name=e.sender_name or (contact.name if incoming else None),
+        message_type=e.message_type, content=e.text or "", payload=e.payload or {},
+        reply_to=reply_to.id if reply_to else None, reply_to_provider_id=e.reply_to_provider_id,
+        status="received" if incoming else "sent", sent_at=None if incoming else e.timestamp,
+        timestamp=e.timestamp)
+    if conversation_created:
+        out.new_conversations.append(conversation.id)
+    if not created:
+        return
+    for media in e.media:
+        attachment = Attachment.create(
+            company=channel.company_id, message=row.id, kind=media.kind,
+            name=media.filename or media.kind, content_type=media.mime_type or UNKNOWN_TYPE,
+            size=media.size or 0, sha256=media.sha256, provider_media_id=media.provider_media_id,
+            source_url=media.url, status="pending")
+        out.attachments.append(attachment.id)
+    # Replies that arrived before the message they quote now point at it.
+    (Message.update(reply_to=row.id)
+     .where((Message.channel == channel.id) & (Message.reply_to_provider_id
+                                               == e.provider_message_id)
+            & Message.reply_to.is_null()).execute())
+    touch_conversation(conversation.id, row)
+    apply_pending_statuses(row)
+    out.created_messages.append(row.id)
+    out.touched_conversations.append(conversation.id)
+
+
+def apply_edit(channel: Channel, e: MessageEdit, out: Outcome) -> None:
+    """New text for a stored message, keeping the previous versions in payload.editHistory."""
+    row = _find(channel, e.provider_message_id, lock=True)
+    if row is None:  # the edit overtook its message: store the edited version now
+        apply_message(channel, InboundMessage(provider_message_id=e.provider_message_id,
+                                              contact=e.contact, timestamp=e.timestamp,
+                                              message_type="text", text=e.text), out)
+        Message.update(edited_at=e.timestamp).where(
+            (Message.channel == channel.id)
+            & (Message.provider_message_id == e.provider_message_id)).execute()
+        return
+    if row.edited_at is not None and row.edited_at >= e.timestamp:
+        return  # this edit, or a later one, is already applied
+    payload = dict(row.payload or {})
+    history = list(payload.get("editHistory") or [])
+    history.append({"content": row.content, "until": iso(e.timestamp)})
+    payload["editHistory"] = history
+    Message.update(content=e.text or "", edited_at=e.timestamp, payload=payload).where(
+        Message.id == row.id).execute()
+    out.updated_messages.append(row.id)
+
+
+def apply_deletion(channel: Channel, e: MessageDeletion, out: Outcome) -> None:
+    """The contact unsent a message: keep the row (history), mark it deleted."""
+    updated = (Message.update(deleted_at=e.timestamp)
+               .where((Message.channel == channel.id)
+                      & (Message.provider_message_id == e.provider_message_id)
+                      & Message.deleted_at.is_null()).execute())
+    if updated:
+        out.updated_messages.append(_find(channel, e.provider_message_id).id)
+
+
+def apply_reaction(channel: Channel, e: Reaction, out: Outcome) -> None:
+    """Set or remove the contact's reaction in payload.reactions (one per reactor, latest wins)."""
+    row = _find(channel, e.target_provider_message_id, lock=True)
+    if row is None:
+        return
+    payload = dict(row.payload or {})
+    reactions = [r for r in payload.get("reactions") or [] if r.get("by") != e.contact.external_id]
+    previous = next((r for r in payload.get("reactions") or []
+                     if r.get("by") == e.contact.external_id), None)
+    if previous and previous.get("at") and previous["at"] >= iso(e.timestamp):
+        return  # a later (or the same) reaction is already stored
+    if e.emoji:
+        reactions.append({"by": e.contact.external_id, "emoji": e.emoji, "at": iso(e.timestamp)})
+    elif previous is None:
+        return
+    payload["reactions"] = reactions
+    Message.update(payload=payload).where(Message.id == row.id).execute()
+    out.updated_messages.append(row.id)
+
+
+def apply_status_update(channel: Channel, e: StatusUpdate, out: Outcome) -> None:
+    """Monotonic status of one of our messages; parked until the message exists."""
+    apply_status(channel.id, e.provider_message_id, e.status, e.timestamp, e.error_code,
+                 e.error_reason)
+
+
+def apply_watermark(channel: Channel, e: ReadWatermark, out: Outcome) -> None:
+    """Everything we sent the contact up to the watermark is read."""
+    identity = (ContactIdentity.select()
+                .where((ContactIdentity.channel == channel.id)
+                       & (ContactIdentity.external_id == e.contact.external_id)).first())
+    if identity is None:
+        return
+    unread = (Message.select().join(Conversation, on=(Message.conversation == Conversation.id))
+              .where((Message.channel == channel.id) & (Conversation.contact == identity.contact_id)
+                     & (Message.direction == "out") & (Message.timestamp <= e.watermark)
+                     & Message.status.in_(statuses.lower_than("read"))))
+    for message in unread:
+        advance_status(message, "read", e.timestamp)
+
+
+HANDLERS = {InboundMessage: apply_message, MessageEdit: apply_edit,
+            MessageDeletion: apply_deletion, Reaction: apply_reaction,
+            StatusUpdate: apply_status_update, ReadWatermark: apply_watermark}
+
+

@@ -1,0 +1,49 @@
+"""Raw webhook intake: commit the provider's body once, then enqueue its processing.
+
+The web view (and Telegram polling) calls `store_raw_event`; the provider gets its 2xx only after
+this returns, so an acknowledged delivery is always in the database.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from hub.db import transaction
+from hub.jobs import enqueue_after_commit
+from hub.models import Channel, WebhookEvent, new_id, utcnow
+
+# Headers kept with the raw event: enough to re-check or debug a delivery, nothing more.
+KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256",
+                "x-telegram-bot-api-secret-token", "x-request-id")
+
+
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The subset of request headers stored with an event (secrets masked)."""
+    kept = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in KEPT_HEADERS:
+            kept[lowered] = "****" if "secret" in lowered else str(value)[:500]
+    return kept
+
+
+def store_raw_event(channel: Channel, raw_body: bytes, dedupe_key: str,
+                    headers: Mapping[str, str]) -> tuple[WebhookEvent, bool]:
+    """Insert the raw event unless (channel, dedupe_key) exists; (row, created).
+
+    One transaction; `process_webhook` is enqueued after the commit, only for a new row (a
+    redelivery of a row still pending is left to its first job or the sweeper).
+    """
+    event_id = new_id()
+    with transaction():
+        (WebhookEvent.insert(id=event_id, company=channel.company_id, channel=channel.id,
+                             kind=channel.kind, dedupe_key=dedupe_key[:128],
+                             body=raw_body.decode("utf-8"), headers=kept_headers(headers),
+                             status="pending", attempts=0, received_at=utcnow(),
+                             enqueued_at=utcnow())
+         .on_conflict_ignore().execute())
+        row = WebhookEvent.get((WebhookEvent.channel == channel.id)
+                               & (WebhookEvent.dedupe_key == dedupe_key[:128]))
+        created = row.id == event_id
+        if created:
+            enqueue_after_commit("process_webhook", row.id)
+    return row, created

@@ -1,0 +1,122 @@
+"""The webhook endpoint: handshake, signatures, size, malformed bodies, redelivery, DB down."""
+from __future__ import annotations
+
+import json
+
+import peewee
+
+from hub import db as hubdb
+from hub.models import Message, WebhookEvent
+from tests.inbound.conftest import ROOT, create_channel, post_webhook, signed_headers
+
+TEXT = (ROOT / "connectors/whatsapp/fixtures/messages__text.json").read_bytes()
+
+
+def _events() -> int:
+    with hubdb.db.connection_context():
+        return WebhookEvent.select().count()
+
+
+def test_meta_handshake_echoes_challenge_and_refuses_wrong_token(client, tenant, emulator):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    url = f"/webhooks/whatsapp/{channel['id']}"
+    ok = client.get(url, query_string={"hub.mode": "subscribe", "hub.challenge": "1158201444",
+                                       "hub.verify_token": channel["verifyToken"]})
+    assert ok.status_code == 200 and ok.data == b"1158201444"
+    assert ok.mimetype == "text/plain"
+    bad = client.get(url, query_string={"hub.mode": "subscribe", "hub.challenge": "1",
+                                        "hub.verify_token": "wrong"})
+    assert bad.status_code == 403
+
+
+def test_bad_or_missing_signature_stores_nothing(client, tenant, emulator):
+    wa = create_channel(client, tenant, "whatsapp", emulator)
+    tg = create_channel(client, tenant, "telegram", emulator)
+    tg_body = (ROOT / "connectors/telegram/fixtures/message__text.json").read_bytes()
+    answers = [
+        post_webhook(client, "whatsapp", wa["id"], TEXT, headers={}),
+        post_webhook(client, "whatsapp", wa["id"], TEXT,
+                     headers={"X-Hub-Signature-256": "sha256=" + "0" * 64}),
+        post_webhook(client, "whatsapp", wa["id"], TEXT + b" ", headers=signed_headers(
+            wa["id"], TEXT)),
+        post_webhook(client, "telegram", tg["id"], tg_body, headers={}),
+        post_webhook(client, "telegram", tg["id"], tg_body,
+                     headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}),
+    ]
+    assert [a.status_code for a in answers] == [401] * 5
+    assert all(a.get_json()["error"]["code"] == "invalid_signature" for a in answers)
+    assert _events() == 0
+
+
+def test_oversized_body_is_413_and_malformed_json_400(client, tenant, emulator, app):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    limit = __import__("hub.settings", fromlist=["x"]).get_settings().max_webhook_bytes
+    big = b'{"a": "' + b"x" * limit + b'"}'
+    assert post_webhook(client, "whatsapp", channel["id"], big).status_code == 413
+    malformed = b'{"object": "whatsapp_business_account", "entry": ['
+    answer = post_webhook(client, "whatsapp", channel["id"], malformed)
+    assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid_json"
+    assert _events() == 0
+
+
+def test_unknown_channel_or_kind_is_404(client, tenant, emulator):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    assert post_webhook(client, "whatsapp", "0" * 32, TEXT, headers={}).status_code == 404
+    assert post_webhook(client, "sms", channel["id"], TEXT, headers={}).status_code == 404
+    assert post_webhook(client, "messenger", channel["id"], TEXT, headers={}).status_code == 404
+    client.delete(f"/api/channels/{channel['id']}", headers=tenant.headers)
+    assert post_webhook(client, "whatsapp", channel["id"], TEXT).status_code == 404
+
+
+def test_redelivery_answers_200_and_adds_nothing(client, tenant, emulator, inbound_worker):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    first = post_webhook(client, "whatsapp", channel["id"], TEXT)
+    second = post_webhook(client, "whatsapp", channel["id"], TEXT)
+    assert first.status_code == second.status_code == 200
+    assert second.get_json() == {**first.get_json(), "duplicate": True}
+    inbound_worker.drain()
+    with hubdb.db.connection_context():
+        assert WebhookEvent.select().count() == 1 and Message.select().count() == 1
+
+
+def test_unknown_event_types_are_stored_ignored_and_answered_200(client, tenant, emulator,
+                                                                 inbound_worker):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "brand_new_field", "value": {"anything": True}}]}]}
+    assert post_webhook(client, "whatsapp", channel["id"], body).status_code == 200
+    inbound_worker.drain()
+    with hubdb.db.connection_context():
+        assert [e.status for e in WebhookEvent.select()] == ["ignored"]
+
+
+def test_database_down_answers_503(client, tenant, emulator, monkeypatch):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    headers = signed_headers(channel["id"], TEXT)
+
+    def down(*args, **kwargs):
+        raise peewee.OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(peewee.Insert, "execute", down)
+    answer = post_webhook(client, "whatsapp", channel["id"], TEXT, headers=headers)
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["code"] == "database_unavailable"
+    monkeypatch.undo()
+    assert _events() == 0
+
+
+def test_database_unreachable_answers_503(tmp_path, settings, tenant):
+    """A web process whose database cannot be opened answers 503, never 200."""
+    from web import create_app
+
+    missing = tmp_path / "gone" / "hub.sqlite3"  # a directory that does not exist
+    app = create_app({"TESTING": True, "REINIT_DB": True,
+                      "settings": settings.with_overrides(database_url=f"sqlite:///{missing}")})
+    try:
+        answer = app.test_client().post("/webhooks/whatsapp/" + "a" * 32, data=TEXT)
+        assert answer.status_code == 503
+    finally:
+        hubdb.init_db(settings.resolved_database_url)
+        from hub.settings import configure
+        configure(settings)
+    assert json.loads(TEXT)  # the fixture itself is fine
