@@ -14,8 +14,8 @@ import requests
 
 from hub.crypto import decrypt_json
 from hub.db import transaction
-from hub.jobs import enqueue_after_commit
-from hub.models import Channel, ChannelTemplate, WebhookEvent, new_id, utcnow
+from hub.webhook_intake import store_raw_event
+from hub.models import Channel, ChannelTemplate, utcnow
 
 log = logging.getLogger("hub.channel_sync")
 
@@ -103,29 +103,6 @@ def _telegram_url(channel: Channel, creds: dict[str, Any], method: str) -> str:
     return f"{api_base(channel, TELEGRAM_API_BASE)}/bot{creds.get('botToken', '')}/{method}"
 
 
-def _store_raw_event(channel: Channel, raw_body: bytes, dedupe_key: str,
-                     headers: dict[str, str]) -> tuple[WebhookEvent, bool]:
-    """The webhook intake path: `hub.webhook_intake.store_raw_event`, or its contract here."""
-    try:
-        from hub.webhook_intake import store_raw_event
-    except ModuleNotFoundError as exc:
-        if exc.name != "hub.webhook_intake":
-            raise
-    else:
-        return store_raw_event(channel, raw_body, dedupe_key, headers)
-    # Same contract until the inbound issue lands: insert once per dedupe key, then process.
-    event_id = new_id()
-    WebhookEvent.insert(id=event_id, company=channel.company_id, channel=channel.id,
-                        kind=channel.kind, dedupe_key=dedupe_key, body=raw_body.decode(),
-                        headers=headers).on_conflict_ignore().execute()
-    event = WebhookEvent.get(WebhookEvent.channel == channel.id,
-                             WebhookEvent.dedupe_key == dedupe_key)
-    created = event.id == event_id
-    if created:
-        enqueue_after_commit("process_webhook", event.id)
-    return event, created
-
-
 def poll_telegram(channel: Channel, creds: dict[str, Any], state: dict[str, Any]) -> int:
     """One getUpdates round from the stored offset; each update becomes a raw event."""
     params = {"timeout": 0, "limit": TELEGRAM_BATCH}
@@ -138,7 +115,7 @@ def poll_telegram(channel: Channel, creds: dict[str, Any], state: dict[str, Any]
     with transaction():
         for update in updates:
             raw = json.dumps(update, separators=(",", ":")).encode()
-            _store_raw_event(channel, raw, str(update["update_id"]), {"X-Hub-Source": "polling"})
+            store_raw_event(channel, raw, str(update["update_id"]), {"X-Hub-Source": "polling"})
         if updates:
             # The offset moves in the same commit as the events: a crash re-reads, dedupe absorbs.
             state["telegramOffset"] = max(u["update_id"] for u in updates) + 1

@@ -152,8 +152,12 @@ def attachments_by_message(messages: Iterable[Message]) -> dict[str, list[Attach
     return grouped
 
 
-def mark_seen_by_agent(conversation: Conversation, message_ids: Optional[list[str]] = None) -> int:
-    """Mark incoming messages read by the agent side; recompute the unread count."""
+def mark_seen_by_agent(conversation: Conversation, message_ids: Optional[list[str]] = None,
+                       *, notify_provider: bool = True) -> int:
+    """Mark incoming messages read by the agent side; recompute the unread count.
+
+    `notify_provider=False` keeps the read to the hub (the reader's privacy.readReceipts off).
+    """
     seen_query = (Message.select(Message.id)
                   .where((Message.conversation == conversation.id) & (Message.direction == "in")
                          & (Message.seen_by_agent_at.is_null())))
@@ -171,7 +175,7 @@ def mark_seen_by_agent(conversation: Conversation, message_ids: Optional[list[st
                      & (Message.sender_type == "customer")
                      & (Message.seen_by_agent_at.is_null())).scalar())
     Conversation.update(unread_count=unread).where(Conversation.id == conversation.id).execute()
-    if newly_seen and conversation.channel_id:
+    if newly_seen and conversation.channel_id and notify_provider:
         # Tell the provider too (WhatsApp blue ticks); the job skips kinds that cannot.
         enqueue_after_commit("mark_read_on_provider", newly_seen)
     return changed

@@ -73,3 +73,41 @@ def publish_after_commit(company_id: str, type: str, data: Any, **kwargs: Any) -
             log.exception("realtime publish failed type=%s company=%s", type, company_id)
 
     on_commit(send)
+
+
+def last_event_id(company_id: str) -> int:
+    """The id of the company's newest event (0 if none yet)."""
+    return int(get_redis().get(counter_key(company_id)) or 0)
+
+
+def history_since(company_id: str, last_id: int, *, limit: int = 5000) -> Optional[list[dict[str, Any]]]:
+    """Events with an id above `last_id`, oldest first; None if the history no longer covers the gap.
+
+    Read newest first in pages until an event at or below `last_id` shows up, so a client that
+    missed little costs little whatever the stream's length. More than `limit` missed events
+    also answers None: reloading is cheaper than replaying them.
+    """
+    client = get_redis()
+    newest = last_event_id(company_id)
+    if last_id >= newest:
+        return [] if last_id == newest else None  # an id from the future: a reset history
+    found: list[dict[str, Any]] = []
+    upper = "+"
+    while True:
+        page = client.xrevrange(history_key(company_id), max=upper, min="-", count=200)
+        for stream_id, fields in page:
+            event_id = int(fields[b"id"])
+            if event_id <= last_id:
+                found.reverse()
+                return found
+            found.append(json.loads(fields[b"event"]))
+            if len(found) > limit:
+                return None
+        if len(page) < 200:
+            break
+        upper = "(" + page[-1][0].decode()
+    found.reverse()
+    # The stream ran out: complete only if its oldest event is the very next one.
+    if found and int(found[0]["id"]) == last_id + 1:
+        return found
+    return None

@@ -30,6 +30,8 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024  # hard cap, below the company's maxFileSize
     log_level: str = "INFO"
     delivery_max_retries: int = 8
+    presence_away_seconds: int = 300  # an agent with no socket activity this long is away
+    presence_sweep_seconds: int = 15  # how often each web process re-evaluates presence
     schedules: Mapping[str, str] = field(default_factory=dict)  # job name -> cron/interval override
 
     @property
@@ -95,6 +97,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         max_upload_bytes=int(env.get("HUB_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)),
         log_level=env.get("HUB_LOG_LEVEL", "INFO"),
         delivery_max_retries=int(env.get("HUB_DELIVERY_MAX_RETRIES", 8)),
+        presence_away_seconds=int(env.get("HUB_PRESENCE_AWAY_SECONDS", 300)),
+        presence_sweep_seconds=int(env.get("HUB_PRESENCE_SWEEP_SECONDS", 15)),
         schedules=_schedules(env),
     )
 

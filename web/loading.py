@@ -24,3 +24,11 @@ def load_json(schema: marshmallow.Schema, *, partial: bool = False) -> Any:
 def load_query(schema: marshmallow.Schema) -> Any:
     """Query-string parameters loaded by `schema`."""
     return schema.load({k: v for k, v in request.args.items()})
+
+
+def load_input(schema: marshmallow.Schema, data: Any) -> Any:
+    """Load a dict that did not come from an HTTP body (socket requests) through `schema`."""
+    try:
+        return schema.load(data)
+    except marshmallow.ValidationError as exc:
+        raise ValidationError("the request is not valid", details=exc.normalized_messages()) from None

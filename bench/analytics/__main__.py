@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import secrets
-import statistics
 import sys
 import time
 from datetime import date, timedelta

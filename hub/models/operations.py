@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from hub.models.base import BaseModel, JSONField, utcnow
+from hub.models.base import BaseModel, utcnow
 from hub.models.tenancy import Company, User
 
 

@@ -11,7 +11,7 @@ import pytest
 from hub import archive_files, archiving
 from hub import db as hubdb
 from hub.models import (ArchiveManifest, Attachment, AuditLog, Company, Contact, ContactIdentity,
-                        Conversation, Message, WebhookEvent, utcnow)
+                        Conversation, Message, WebhookEvent)
 from hub.redis_client import get_redis
 from hub.realtime import history_key
 from tests.hub.builders import channel, contact, conversation, message

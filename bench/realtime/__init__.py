@@ -1,0 +1,1 @@
+"""Realtime fan-out benchmark: `python -m bench.realtime --quick|--full`."""

@@ -1,0 +1,262 @@
+"""The per-process fan-out: one Redis subscription, each event to its company's local sockets.
+
+Every web process holds one pub/sub subscription (a greenlet under gevent, a thread
+otherwise). An event goes only to the sockets of its company (an index company -> sockets),
+into each socket's bounded queue; each socket has its own sender, so a slow or dead client
+fills only its own queue and is dropped when it is full (it reconnects with `lastEventId` and
+catches up). A presence loop keeps this process's sockets counted and sweeps idle agents.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import socket
+import threading
+import time
+import uuid
+from collections import defaultdict
+from typing import Any, Optional
+
+from hub import presence
+from hub.db import connection
+from hub.realtime import fanout_channel
+from hub.redis_client import get_redis
+from hub.settings import get_settings
+from web.socket_filter import Viewer
+
+log = logging.getLogger("web.realtime")
+
+# Events queued for one socket before it counts as too slow and is dropped.
+QUEUE_SIZE = 256
+# Live events held while a socket replays its history; beyond this it is dropped.
+PENDING_MAX = 2000
+_CLOSE = object()  # tells a sender to stop
+
+
+class WholeSends:
+    """A socket whose `send` writes everything, one frame at a time.
+
+    simple-websocket writes frames with `sock.send`, which under gevent may write part of a
+    large frame and return; the rest would be lost. Here each frame goes out whole, and the
+    ping thread cannot slip a frame into the middle of another.
+    """
+
+    def __init__(self, sock: Any):
+        self._sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, data: bytes) -> int:
+        with self._lock:
+            self._sock.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class Connection:
+    """One socket: its viewer, its outbound queue and its sender."""
+
+    def __init__(self, ws: Any, viewer: Viewer, track_presence: bool = True):
+        ws.sock = WholeSends(ws.sock)
+        self.ws = ws
+        self.viewer = viewer
+        self.socket_id = uuid.uuid4().hex
+        self.track_presence = track_presence
+        self.last_sent = 0
+        self.closed = False
+        self._live = False
+        self._pending: list[dict[str, Any]] = []
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
+
+    @property
+    def company_id(self) -> str:
+        return self.viewer.company_id
+
+    def offer(self, event: dict[str, Any]) -> None:
+        """Called by the dispatcher: never blocks; drops this client if it cannot keep up."""
+        with self._lock:
+            if self.closed:
+                return
+            if not self._live:
+                if len(self._pending) >= PENDING_MAX:
+                    self.drop("catch-up too slow")
+                else:
+                    self._pending.append(event)
+                return
+            try:
+                self._queue.put_nowait(event)
+            except queue.Full:
+                self.drop("outbound queue full")
+
+    def go_live(self) -> None:
+        """After the history: queue the events held meanwhile that were not sent, then go live."""
+        with self._lock:
+            for event in self._pending:
+                if event["id"] > self.last_sent:
+                    try:
+                        self._queue.put_nowait(event)
+                    except queue.Full:
+                        self.drop("outbound queue full")
+                        return
+            self._pending = []
+            self._live = True
+        threading.Thread(target=self._sender, name=f"ws-send-{self.socket_id[:8]}",
+                         daemon=True).start()
+
+    def send_event(self, event: dict[str, Any]) -> None:
+        """Send one event now if this viewer may see it and it was not sent yet."""
+        if event["id"] <= self.last_sent:
+            return
+        text = self.viewer.render(event)
+        self.last_sent = event["id"]
+        if text is not None:
+            self.send_text(text)
+
+    def send_text(self, text: str) -> None:
+        with self._send_lock:  # replies and events share the socket
+            self.ws.send(text)
+
+    def _sender(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is _CLOSE or self.closed:
+                return
+            try:
+                self.send_event(event)
+            except Exception:  # a dead peer: the receive loop ends the socket
+                self.drop("send failed")
+                return
+
+    def drop(self, reason: str) -> None:
+        """Cut the connection without waiting on the peer (its socket may be stuck)."""
+        if not self.closed:
+            log.info("dropping socket company=%s user=%s reason=%s", self.company_id,
+                     self.viewer.user_id, reason)
+        self.closed = True
+        try:
+            self.ws.sock.shutdown(socket.SHUT_RDWR)  # wakes a send blocked on a full buffer
+        except Exception:
+            pass
+        self.stop_sender()
+
+    def stop_sender(self) -> None:
+        self.closed = True
+        while True:
+            try:
+                self._queue.put_nowait(_CLOSE)
+                return
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    pass
+
+
+class FanoutHub:
+    """This process's subscription and its index of sockets by company."""
+
+    def __init__(self) -> None:
+        self._by_company: dict[str, set[Connection]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._started = False
+        self._subscribed = threading.Event()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._listen, name="realtime-subscriber", daemon=True).start()
+        threading.Thread(target=self._presence_loop, name="realtime-presence",
+                         daemon=True).start()
+        self._subscribed.wait(timeout=10)
+
+    def add(self, conn: Connection) -> None:
+        with self._lock:
+            self._by_company[conn.company_id].add(conn)
+
+    def remove(self, conn: Connection) -> None:
+        with self._lock:
+            sockets = self._by_company.get(conn.company_id)
+            if sockets is not None:
+                sockets.discard(conn)
+                if not sockets:
+                    del self._by_company[conn.company_id]
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._by_company.values())
+
+    def dispatch(self, event: dict[str, Any]) -> None:
+        """Hand an event to the sockets of its company only."""
+        with self._lock:
+            targets = list(self._by_company.get(event.get("companyId"), ()))
+        for conn in targets:
+            conn.offer(event)
+
+    def _listen(self) -> None:
+        while True:
+            pubsub = None
+            try:
+                pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(fanout_channel())
+                self._subscribed.set()
+                for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    try:
+                        self.dispatch(json.loads(message["data"]))
+                    except Exception:
+                        log.exception("bad realtime event dropped")
+            except Exception:
+                log.exception("realtime subscription lost; dropping local sockets to resync")
+            finally:
+                if pubsub is not None:
+                    try:
+                        pubsub.close()
+                    except Exception:
+                        pass
+            # Events published while unsubscribed are missed here: clients catch up on reconnect.
+            self._drop_all("subscription lost")
+            time.sleep(1)
+
+    def _drop_all(self, reason: str) -> None:
+        with self._lock:
+            everyone = [c for s in self._by_company.values() for c in s]
+        for conn in everyone:
+            conn.drop(reason)
+
+    def local_presence(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(c.viewer.user_id, c.socket_id) for s in self._by_company.values()
+                    for c in s if c.track_presence]
+
+    def _presence_loop(self) -> None:
+        while True:
+            time.sleep(get_settings().presence_sweep_seconds)
+            try:
+                mine = self.local_presence()
+                if mine:
+                    presence.keep_alive(mine)
+                with connection():
+                    presence.sweep({user_id for user_id, _ in mine})
+            except Exception:
+                log.exception("presence sweep failed")
+
+
+_hub: Optional[FanoutHub] = None
+_hub_lock = threading.Lock()
+
+
+def get_hub() -> FanoutHub:
+    """This process's hub, started on first use (the first socket)."""
+    global _hub
+    with _hub_lock:
+        if _hub is None:
+            _hub = FanoutHub()
+    _hub.start()
+    return _hub
