@@ -1,0 +1,57 @@
+// Admin: connect channels and see their webhook URL and verify token.
+
+import { api, optional } from '../api.js';
+import { bootPage, table, input, act, h, clear } from '../page.js';
+import { listOf } from '../session.js';
+import { channelIcon, channelLabel } from '../icons.js';
+
+const CREDENTIALS = {
+  whatsapp: [['accessToken', 'Access token'], ['appSecret', 'App secret'], ['phoneNumberId', 'Phone number id']],
+  instagram: [['accessToken', 'Page access token'], ['appSecret', 'App secret'], ['igUserId', 'Instagram user id']],
+  messenger: [['accessToken', 'Page access token'], ['appSecret', 'App secret'], ['pageId', 'Page id']],
+  telegram: [['botToken', 'Bot token']],
+};
+
+bootPage(async (root) => {
+  const list = h('div', { class: 'card' }, h('h2', { text: 'Connected channels' }), h('div', { id: 'channel-list' }));
+  const form = h('form', { class: 'card', 'aria-label': 'Connect a channel' }, h('h2', { text: 'Connect a channel' }));
+  root.append(list, form);
+  renderForm(form, 'whatsapp');
+  await refresh();
+});
+
+function renderForm(form, kind) {
+  clear(form).appendChild(h('h2', { text: 'Connect a channel' }));
+  const grid = h('div', { class: 'grid-form' },
+    input('Kind', 'kind', { options: Object.keys(CREDENTIALS).map((k) => [k, channelLabel(k)]), value: kind }),
+    input('Name', 'name', { required: true, placeholder: 'Support line' }),
+    CREDENTIALS[kind].map(([k, label]) => input(label, `cred_${k}`, { required: true, type: /secret|token/i.test(k) ? 'password' : 'text' })),
+    input('API base URL (optional)', 'apiBaseUrl', { placeholder: 'default provider API' }),
+    h('button', { type: 'submit', class: 'btn btn--primary', text: 'Connect' }));
+  form.appendChild(grid);
+  form.elements.kind.addEventListener('change', () => renderForm(form, form.elements.kind.value));
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(form));
+    const credentials = {};
+    for (const [k, v] of Object.entries(data)) if (k.startsWith('cred_')) credentials[k.slice(5)] = v;
+    const body = { kind: data.kind, name: data.name, credentials, settings: data.apiBaseUrl ? { apiBaseUrl: data.apiBaseUrl } : {} };
+    const ok = await act(() => api('/api/channels', { method: 'POST', body }), 'Channel connected');
+    if (ok) { renderForm(form, data.kind); refresh(); }
+  };
+}
+
+async function refresh() {
+  const box = clear(document.getElementById('channel-list'));
+  const data = await optional('/api/channels');
+  if (data === null) { box.appendChild(h('p', { class: 'muted', text: 'The channels API is not available on this hub yet.' })); return; }
+  box.appendChild(table(listOf(data, 'channels'), [
+    { label: 'Channel', value: (c) => h('span', {}, channelIcon(c.kind, 16), ` ${c.name}`) },
+    { label: 'Kind', value: (c) => channelLabel(c.kind) },
+    { label: 'Status', value: (c) => h('span', { class: `pill pill--${c.status === 'active' ? 'active' : 'failed'}`, text: c.status || '' }) },
+    { label: 'Webhook URL', wrap: true, value: (c) => h('code', { class: 'code', text: c.webhookUrl || '' }) },
+    { label: 'Verify token', wrap: true, value: (c) => (c.verifyToken ? h('code', { class: 'code', text: c.verifyToken }) : '') },
+    { label: '', value: (c) => h('button', { type: 'button', class: 'btn btn--small btn--danger', text: 'Disconnect', 'aria-label': `Disconnect ${c.name}`,
+      onclick: async () => { if (confirm(`Disconnect ${c.name}?`) && await act(() => api(`/api/channels/${c.id}`, { method: 'DELETE' }), 'Disconnected') !== undefined) refresh(); } }) },
+  ], 'No channel connected yet.'));
+}
