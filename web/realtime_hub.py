@@ -64,6 +64,9 @@ class Connection:
         self.viewer = viewer
         self.socket_id = uuid.uuid4().hex
         self.track_presence = track_presence
+        # Set once presence counts this socket: the keep-alive never announces a socket
+        # before its first activity is recorded (a sweep would have called its user away).
+        self.counted = False
         self.last_sent = 0
         self.closed = False
         self._live = False
@@ -233,7 +236,7 @@ class FanoutHub:
     def local_presence(self) -> list[tuple[str, str]]:
         with self._lock:
             return [(c.viewer.user_id, c.socket_id) for s in self._by_company.values()
-                    for c in s if c.track_presence]
+                    for c in s if c.track_presence and c.counted]
 
     def _presence_loop(self) -> None:
         while True:
