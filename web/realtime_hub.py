@@ -114,10 +114,14 @@ class Connection:
         """Send one event now if this viewer may see it and it was not sent yet."""
         if event["id"] <= self.last_sent:
             return
-        text = self.viewer.render(event)
+        frame = self.viewer.frame(event)
         self.last_sent = event["id"]
-        if text is not None:
-            self.send_text(text)
+        if frame is not None:
+            # The same encoded frame goes to every socket of the company: no per-socket
+            # JSON or WebSocket encoding (whole frames, so replies and pings never interleave).
+            if not self.ws.connected:
+                raise ConnectionError("socket closed")
+            self.ws.sock.send(frame)
 
     def send_text(self, text: str) -> None:
         with self._send_lock:  # replies and events share the socket
