@@ -5,13 +5,18 @@ process sees the same count; each process refreshes the expiry of its own socket
 sockets of a crashed process stop counting once their expiry passes. The status is stored in
 Redis (to decide transitions atomically across processes) and copied to `User.status`, which
 routing reads; every transition publishes a `presence` event.
+
+Every read-decide-write runs as one Lua script on Redis's own clock: a sweep in one process
+and a new socket or a request in another cannot interleave (a sweep that read "no activity"
+before the socket's first activity was written used to publish a spurious `away`), and the
+web processes' clocks never have to agree.
 """
 from __future__ import annotations
 
 import logging
-import time
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
+from hub.companies import user_settings
 from hub.models import User, utcnow
 from hub.realtime import publish
 from hub.redis_client import get_redis, key
@@ -23,6 +28,50 @@ log = logging.getLogger("hub.presence")
 SOCKET_TTL = 90
 # `User.last_active` is written at most this often per user (activity is frequent).
 LAST_ACTIVE_WRITE_SECONDS = 30
+
+# Redis's clock as a float, shared by the scripts below.
+_NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000 "
+
+# KEYS: sockets, activity; ARGV: socket id, ttl. Activity first, then the socket counts.
+_OPEN = _NOW + """
+redis.call('SET', KEYS[2], tostring(now))
+redis.call('HSET', KEYS[1], ARGV[1], tostring(now + tonumber(ARGV[2])))
+redis.call('EXPIRE', KEYS[1], 2 * tonumber(ARGV[2]))
+return tostring(now)
+"""
+# KEYS: activity. Returns {now, previous activity or false}.
+_TOUCH = _NOW + """
+local previous = redis.call('GETSET', KEYS[1], tostring(now))
+return {tostring(now), previous}
+"""
+# KEYS: sockets hashes; ARGV: ttl, then one socket id per key. Only sockets still counted:
+# a socket closed meanwhile (its field deleted) must not come back.
+_KEEP_ALIVE = _NOW + """
+local ttl = tonumber(ARGV[1])
+for i, hash in ipairs(KEYS) do
+  if redis.call('HEXISTS', hash, ARGV[i + 1]) == 1 then
+    redis.call('HSET', hash, ARGV[i + 1], tostring(now + ttl))
+    redis.call('EXPIRE', hash, 2 * ttl)
+  end
+end
+return #KEYS
+"""
+# KEYS: sockets, activity, status; ARGV: away seconds. Returns {status, previous or false}.
+_REFRESH = _NOW + """
+local entries = redis.call('HGETALL', KEYS[1])
+local open, stale = 0, {}
+for i = 1, #entries, 2 do
+  if tonumber(entries[i + 1]) < now then table.insert(stale, entries[i]) else open = open + 1 end
+end
+if #stale > 0 then redis.call('HDEL', KEYS[1], unpack(stale)) end
+local status = 'offline'
+if open > 0 then
+  local last = redis.call('GET', KEYS[2])
+  if last and now - tonumber(last) < tonumber(ARGV[1]) then status = 'online' else status = 'away' end
+end
+local previous = redis.call('GETSET', KEYS[3], status)
+return {status, previous}
+"""
 
 
 def _sockets_key(user_id: str) -> str:
@@ -37,14 +86,15 @@ def _status_key(user_id: str) -> str:
     return key("presence", "status", user_id)
 
 
+def _text(value: Any) -> Optional[str]:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def socket_opened(user_id: str, socket_id: str) -> str:
     """Count a new socket of the user and mark them active; returns the new status."""
-    client = get_redis()
-    # Activity first: a sweep between the two writes must not see an open socket with no activity.
-    client.set(_activity_key(user_id), time.time())
-    client.hset(_sockets_key(user_id), socket_id, time.time() + SOCKET_TTL)
-    client.expire(_sockets_key(user_id), SOCKET_TTL * 2)
-    return touch(user_id, force_write=True)
+    get_redis().eval(_OPEN, 2, _sockets_key(user_id), _activity_key(user_id), socket_id, SOCKET_TTL)
+    User.update(last_active=utcnow()).where(User.id == user_id).execute()
+    return refresh(user_id)
 
 
 def socket_closed(user_id: str, socket_id: str) -> str:
@@ -54,46 +104,27 @@ def socket_closed(user_id: str, socket_id: str) -> str:
 
 def keep_alive(sockets: Iterable[tuple[str, str]]) -> None:
     """Push back the expiry of this process's open sockets, given as (user_id, socket_id)."""
-    pipe = get_redis().pipeline(transaction=False)
-    deadline = time.time() + SOCKET_TTL
-    for user_id, socket_id in sockets:
-        pipe.hset(_sockets_key(user_id), socket_id, deadline)
-        pipe.expire(_sockets_key(user_id), SOCKET_TTL * 2)
-    pipe.execute()
+    sockets = list(sockets)
+    for start in range(0, len(sockets), 500):  # bounded scripts: Redis serves others meanwhile
+        batch = sockets[start:start + 500]
+        get_redis().eval(_KEEP_ALIVE, len(batch), *[_sockets_key(u) for u, _ in batch],
+                         SOCKET_TTL, *[s for _, s in batch])
 
 
-def touch(user_id: str, *, force_write: bool = False) -> str:
+def touch(user_id: str) -> str:
     """Record activity of the user (a request or typing on a socket); returns the status."""
-    now = time.time()
-    previous = get_redis().getset(_activity_key(user_id), now)
-    if force_write or previous is None or now - float(previous) >= LAST_ACTIVE_WRITE_SECONDS:
+    now, previous = get_redis().eval(_TOUCH, 1, _activity_key(user_id))
+    if previous is None or float(now) - float(previous) >= LAST_ACTIVE_WRITE_SECONDS:
         User.update(last_active=utcnow()).where(User.id == user_id).execute()
     return refresh(user_id)
 
 
-def open_sockets(user_id: str) -> int:
-    """Sockets of the user whose process refreshed them recently."""
-    now = time.time()
-    entries = get_redis().hgetall(_sockets_key(user_id))
-    stale = [field for field, deadline in entries.items() if float(deadline) < now]
-    if stale:
-        get_redis().hdel(_sockets_key(user_id), *stale)
-    return len(entries) - len(stale)
-
-
-def desired_status(user_id: str) -> str:
-    if open_sockets(user_id) == 0:
-        return "offline"
-    last = get_redis().get(_activity_key(user_id))
-    idle = time.time() - float(last) if last else float("inf")
-    return "away" if idle >= get_settings().presence_away_seconds else "online"
-
-
 def refresh(user_id: str) -> str:
     """Bring the stored status in line with sockets and activity; publish on a change."""
-    status = desired_status(user_id)
-    previous = get_redis().getset(_status_key(user_id), status)
-    previous = previous.decode() if previous else None
+    status, previous = get_redis().eval(
+        _REFRESH, 3, _sockets_key(user_id), _activity_key(user_id), _status_key(user_id),
+        get_settings().presence_away_seconds)
+    status, previous = _text(status), _text(previous)
     if previous != status:
         _store(user_id, status)
     return status
@@ -105,8 +136,9 @@ def _store(user_id: str, status: str) -> None:
         return
     User.update(status=status).where(User.id == user_id).execute()
     last_active = get_redis().get(_activity_key(user_id))
+    hidden = not user_settings(user)["privacy"].get("showStatus", True)
     publish(user.company_id, "presence",
-            {"userId": user_id, "status": status, "name": user.name,
+            {"userId": user_id, "status": "offline" if hidden else status, "name": user.name,
              "lastActive": float(last_active) if last_active else None})
 
 
@@ -119,7 +151,7 @@ def sweep(extra_user_ids: Optional[Iterable[str]] = None) -> int:
     ids.update(extra_user_ids or ())
     changes = 0
     for user_id in ids:
-        before = get_redis().get(_status_key(user_id))
-        if refresh(user_id) != (before.decode() if before else None):
+        before = _text(get_redis().get(_status_key(user_id)))
+        if refresh(user_id) != before:
             changes += 1
     return changes

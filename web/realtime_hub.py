@@ -64,6 +64,9 @@ class Connection:
         self.viewer = viewer
         self.socket_id = uuid.uuid4().hex
         self.track_presence = track_presence
+        # Set once presence counts this socket: the keep-alive never announces a socket
+        # before its first activity is recorded (a sweep would have called its user away).
+        self.counted = False
         self.last_sent = 0
         self.closed = False
         self._live = False
@@ -111,10 +114,14 @@ class Connection:
         """Send one event now if this viewer may see it and it was not sent yet."""
         if event["id"] <= self.last_sent:
             return
-        text = self.viewer.render(event)
+        frame = self.viewer.frame(event)
         self.last_sent = event["id"]
-        if text is not None:
-            self.send_text(text)
+        if frame is not None:
+            # The same encoded frame goes to every socket of the company: no per-socket
+            # JSON or WebSocket encoding (whole frames, so replies and pings never interleave).
+            if not self.ws.connected:
+                raise ConnectionError("socket closed")
+            self.ws.sock.send(frame)
 
     def send_text(self, text: str) -> None:
         with self._send_lock:  # replies and events share the socket
@@ -233,7 +240,7 @@ class FanoutHub:
     def local_presence(self) -> list[tuple[str, str]]:
         with self._lock:
             return [(c.viewer.user_id, c.socket_id) for s in self._by_company.values()
-                    for c in s if c.track_presence]
+                    for c in s if c.track_presence and c.counted]
 
     def _presence_loop(self) -> None:
         while True:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any, Optional
 
 from hub.auth import Principal
@@ -37,6 +38,19 @@ CHAT_EVENT_TYPES = {
 }
 # Conversations whose visibility a restricted viewer remembers (bounded per socket).
 VISIBILITY_CACHE_MAX = 2000
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, final WebSocket text frame (RFC 6455 section 5.2) carrying `text`."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
 
 
 class Viewer:
@@ -69,6 +83,17 @@ class Viewer:
                 "conversationId": event.get("conversationId"),
                 "data": event.get("data"), "ts": event.get("ts")}, default=str)
         return event[cache]
+
+    def frame(self, event: dict[str, Any]) -> Optional[bytes]:
+        """The WebSocket frame for `event`, built once per event and wire shape, or None."""
+        text = self.render(event)
+        if text is None:
+            return None
+        cache = "_frame_chat" if self.conversation_id is not None else "_frame_crm"
+        frame = event.get(cache)
+        if frame is None:
+            frame = event[cache] = text_frame(text)
+        return frame
 
     def _render_chat(self, event: dict[str, Any]) -> Optional[str]:
         kind = CHAT_EVENT_TYPES.get(event["type"])

@@ -101,6 +101,7 @@ def _serve(ws: Any, principal: Principal, conversation_id: Optional[str]) -> Non
         conn.go_live()
         with db.connection():
             presence.socket_opened(principal.user_id, conn.socket_id)
+        conn.counted = True
         if first is not None:
             _on_message(conn, principal, first)
         while not conn.closed:
@@ -113,11 +114,16 @@ def _serve(ws: Any, principal: Principal, conversation_id: Optional[str]) -> Non
     finally:
         hub.remove(conn)
         conn.stop_sender()
-        try:
-            with db.connection():
-                presence.socket_closed(principal.user_id, conn.socket_id)
-        except Exception:  # the TTL of the socket's entry ends it anyway
-            log.exception("presence update on close failed")
+        if conn.counted:  # a socket refused before it counted changes nobody's presence
+            _presence_closed(principal, conn)
+
+
+def _presence_closed(principal: Principal, conn: Connection) -> None:
+    try:
+        with db.connection():
+            presence.socket_closed(principal.user_id, conn.socket_id)
+    except Exception:  # the TTL of the socket's entry ends it anyway
+        log.exception("presence update on close failed")
 
 
 def _resume_point(ws: Any) -> tuple[Optional[str], Any]:

@@ -1,179 +1,241 @@
-"""Many idle agent sockets on one gevent web process; events at a steady rate; delay and memory.
+"""Realtime benchmark: agent sockets on ONE web process, signed webhooks at a steady rate.
 
-Events are published with `hub.realtime.publish` from this (separate) process, as a worker
-would: this branch has no webhook endpoint yet (the inbound lane builds it). Baseline in the
-same run: the same events through a bare Redis pub/sub subscriber (the transport ceiling).
+python -m bench.realtime --quick|--full [--database-url postgresql://...] [--redis-url redis://...]
+
+Per company: a WhatsApp channel (created with `hub.channels`) and N support agents, each with a
+`/ws` socket held by separate client processes. Webhooks go to the real signed endpoint; a real
+Dramatiq worker turns them into `message.created` events, which fan out to the ~N sockets of that
+company only. Reported: delay from the webhook POST to receipt on each socket (p50/p99, and split
+into POST -> publish and publish -> socket), missed and duplicate deliveries, reconnects, RSS of
+the web process per socket. Baseline in the same run: bare Redis pub/sub to the same client
+processes at the same rate.
 """
-from gevent import monkey
+from __future__ import annotations
 
-monkey.patch_all()
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import resource  # noqa: E402
-import secrets  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import psutil
 
-import gevent  # noqa: E402
-import psutil  # noqa: E402
-import requests  # noqa: E402
-import websocket  # noqa: E402
+from bench.realtime.report import summarize
+from bench.realtime.webhooks import post_steadily
 
 ROOT = Path(__file__).resolve().parents[2]
-MODES = {"quick": dict(companies=10, agents=20, rate=50, seconds=10),
-         "full": dict(companies=100, agents=20, rate=200, seconds=30)}
+MODES = {"quick": dict(companies=10, agents=20, rate=50, seconds=10, clients=2),
+         "full": dict(companies=100, agents=20, rate=200, seconds=30, clients=4)}
 
 
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))] * 1000 if values else None
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def setup_env(tmp: Path) -> dict:
-    env = dict(os.environ)
-    env.update(HUB_DATA_DIR=str(tmp), SECRET_KEY=secrets.token_hex(24),
-               HUB_REDIS_NAMESPACE="bench" + secrets.token_hex(3), HUB_LOG_LEVEL="WARNING",
+def fresh_postgres(url: str) -> str:
+    """A new empty database next to the one named in `url` (each run starts clean)."""
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg2
+
+    parts = urlparse(url)
+    name = f"bench_rt_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(urlunparse(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    admin.close()
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def setup(args, data_dir: Path) -> dict:
+    """Environment for every child process; a migrated database."""
+    database_url = args.database_url or f"sqlite:///{data_dir / 'hub.sqlite3'}"
+    if database_url.startswith("postgres"):
+        database_url = fresh_postgres(database_url)
+    env = dict(os.environ, HUB_DATA_DIR=str(data_dir), SECRET_KEY=secrets.token_hex(32),
+               HUB_REDIS_NAMESPACE=f"bench{secrets.token_hex(3)}", HUB_LOG_LEVEL="WARNING",
+               DATABASE_URL=database_url,
                PYTHONPATH=str(ROOT))
-    if not env.get("REDIS_URL"):
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    else:
         from hub.embedded_redis import EmbeddedRedis
-
-        env["REDIS_URL"] = EmbeddedRedis(tmp / "redis").start()
-    return env
-
-
-def seed(companies: int, agents: int) -> list[tuple[str, str]]:
-    """(company_id, token) per agent, inserted in bulk."""
-    from hub import db
-    from hub.auth import hash_password, issue_access_token
-    from hub.migrations import migrate
-    from hub.models import Company, User, new_id
-
-    db.init_db(__import__("hub.settings", fromlist=["x"]).get_settings().resolved_database_url)
-    migrate()
-    pw = hash_password("bench")
-    out = []
-    with db.db.connection_context():
-        for c in range(companies):
-            company = Company.create(name=f"Bench {c}", settings={})
-            rows = [dict(id=new_id(), company=company.id, email=f"a{c}-{a}-{secrets.token_hex(3)}@b.test",
-                         name=f"Agent {a}", password_hash=pw, role="support", settings={})
-                    for a in range(agents)]
-            User.insert_many(rows).execute()
-            for row in rows:
-                out.append((company.id, issue_access_token(User.get_by_id(row["id"]))))
-    return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--full", action="store_true")
-    mode = "full" if parser.parse_args().full else "quick"
-    p = MODES[mode]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    tmp = Path(tempfile.mkdtemp(prefix="bench-rt-"))
-    env = setup_env(tmp)
+        env["REDIS_URL"] = EmbeddedRedis(data_dir / "redis").start()
     os.environ.update(env)
+    from hub import db
+    from hub.migrations import migrate
     from hub.settings import configure, load_settings
 
     configure(load_settings(env))
-    agents = seed(p["companies"], p["agents"])
-    sockets_n = len(agents)
-    print(f"mode={mode} sockets={sockets_n} companies={p['companies']} agents/company={p['agents']} "
-          f"rate={p['rate']}/s seconds={p['seconds']} publisher=hub.realtime.publish (separate process)")
-    port = 5600 + secrets.randbelow(300)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "-w", "1",
-                               "--worker-connections", "5000", "-b", f"127.0.0.1:{port}", "web.wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db.init_db(env["DATABASE_URL"])
+    migrate()
+    return env
+
+
+def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=open(log, "ab"), start_new_session=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
     try:
-        run(p, agents, port, server, mode)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, 9)
 
 
-def run(p, agents, port, server, mode) -> None:
-    from hub.realtime import fanout_channel, publish
-    from hub.redis_client import get_redis
+def web_worker(server: subprocess.Popen, port: int) -> psutil.Process:
+    """The single gunicorn worker process, once it answers."""
+    import requests
 
-    for _ in range(100):
+    for _ in range(300):
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except requests.RequestException:
+            return psutil.Process(server.pid).children()[0]
+        except (requests.RequestException, IndexError):
             time.sleep(0.2)
-    worker = psutil.Process(server.pid).children()[0]
-    rss_before = worker.memory_info().rss
-    delays, received = [], [0]
+    raise RuntimeError("the web process did not start")
 
-    def listen(token):
-        ws = websocket.create_connection(f"ws://127.0.0.1:{port}/ws?token={token}&lastEventId=0",
-                                         timeout=120)
-        while True:
-            frame = json.loads(ws.recv())
-            if frame.get("type") == "message.created":
-                delays.append(time.time() - frame["data"]["sentAt"])
-                received[0] += 1
 
-    ready = [gevent.spawn(listen, token) for _, token in agents]
-    gevent.sleep(3 + len(agents) / 200)
-    rss_after = worker.memory_info().rss
-    per_socket = (rss_after - rss_before) / len(agents)
-    companies = sorted({c for c, _ in agents})
+def start_clients(tenants, port: int, env: dict, count: int, data_dir: Path, channel: str):
+    """`count` client processes, the sockets dealt round-robin; waits until all are ready."""
+    sockets = [(c, token) for c, t in enumerate(tenants) for token in t.tokens]
+    clients = []
+    for n in range(count):
+        spec = {"port": port, "redis_url": env["REDIS_URL"], "baseline_channel": channel,
+                "sockets": [(i, tok) for i, (_, tok) in enumerate(sockets) if i % count == n],
+                "output": str(data_dir / f"client-{n}.json")}
+        path = data_dir / f"client-{n}-spec.json"
+        path.write_text(json.dumps(spec))
+        clients.append(subprocess.Popen([sys.executable, "-m", "bench.realtime.clients",
+                                         str(path)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True))
+    for proc in clients:
+        line = proc.stdout.readline()
+        if not line.startswith("connected"):
+            raise RuntimeError(f"a client process failed: {line!r}")
+    owners = [c for c, _ in sockets]  # socket index -> company index
+    return clients, owners
 
-    def publish_steady(send):
-        total = p["rate"] * p["seconds"]
-        start = time.time()
-        for i in range(total):
-            target = start + i / p["rate"]
-            gevent.sleep(max(0, target - time.time()))
-            send(companies[i % len(companies)], i)
-        return total
 
-    # Baseline: a bare subscriber on the same Redis channel, the same events.
-    base_delays = []
-    pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(fanout_channel() + ":bench")
+def publish_baseline(channel: str, rate: float, seconds: float) -> int:
+    """The bare transport: `seq sent_at` on a plain Redis channel, on the same schedule."""
+    from hub.redis_client import get_redis
 
-    def base_listen():
-        for m in pubsub.listen():
-            base_delays.append(time.time() - json.loads(m["data"])["sentAt"])
+    client, total = get_redis(), int(rate * seconds)
+    start = time.time()
+    for seq in range(total):
+        time.sleep(max(0.0, start + seq / rate - time.time()))
+        client.publish(channel, f"{seq} {time.time():.6f}")
+    return total
 
-    g = gevent.spawn(base_listen)
-    publish_steady(lambda c, i: get_redis().publish(fanout_channel() + ":bench",
-                                                    json.dumps({"sentAt": time.time(), "i": i})))
-    gevent.sleep(1)
-    g.kill()
-    total = publish_steady(lambda c, i: publish(c, "message.created",
-                                                {"sentAt": time.time(), "content": "x" * 500},
-                                                conversation_id=None))
-    gevent.sleep(3)
-    expected = total * p["agents"]
-    result = {
-        "mode": mode, "sockets": len(agents), "rate": p["rate"], "seconds": p["seconds"],
-        "publisher": "hub.realtime.publish from a separate process (no webhook endpoint in branch)",
-        "deliveries": received[0], "expected": expected,
-        "p50_ms": pct(delays, 50), "p99_ms": pct(delays, 99),
-        "baseline_pubsub_p50_ms": pct(base_delays, 50), "baseline_pubsub_p99_ms": pct(base_delays, 99),
-        "rss_before_mb": rss_before / 2**20, "rss_after_mb": rss_after / 2**20,
-        "rss_per_socket_kb": per_socket / 1024,
-    }
-    if result["p99_ms"] and result["baseline_pubsub_p99_ms"]:
-        result["p99_ratio"] = result["p99_ms"] / result["baseline_pubsub_p99_ms"]
+
+def cpu_during(procs: list[psutil.Process], action):
+    """Run `action`; the CPU %% each process used meanwhile."""
+    for p in procs:
+        p.cpu_percent()
+    result = action()
+    return result, [round(p.cpu_percent(), 1) for p in procs]
+
+
+def messages_stored() -> int:
+    from hub import db
+    from hub.models import Message
+
+    with db.connection():
+        return Message.select().count()
+
+
+def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen:
+    """py-spy on the web process during the webhook phase (collapsed stacks)."""
+    return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                             "--rate", "50", "--nonblocking", "--idle", "--format", "raw", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.realtime")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument("--database-url", default=None,
+                        help="default: embedded SQLite; a PostgreSQL URL gets a fresh database")
+    parser.add_argument("--redis-url", default=None, help="default: embedded Redis")
+    parser.add_argument("--profile", action="store_true", help="py-spy the web process")
+    args = parser.parse_args()
+    mode = "full" if args.full else "quick"
+    p = MODES[mode]
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-rt-"))
+    env = setup(args, data_dir)
+    backend = "postgresql" if (args.database_url or "").startswith("postgres") else "sqlite"
+    from bench.realtime.seed import seed
+
+    tenants = seed(p["companies"], p["agents"])
+    print(f"bench.realtime mode={mode} backend={backend} sockets={p['companies'] * p['agents']} "
+          f"params={p} web=1 gunicorn gevent process, worker=dramatiq 1x8 threads", flush=True)
+    port = free_port()
+    server = start([sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1",
+                    "--worker-connections", "5000", "--bind", f"127.0.0.1:{port}",
+                    "--timeout", "60", "web.wsgi:app"], env, data_dir / "web.log")
+    worker = start([sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
+                    "--threads", "8"], env, data_dir / "worker.log")
+    clients = []
+    try:
+        web = web_worker(server, port)
+        rss_idle = web.memory_info().rss
+        channel = f"bench-baseline-{secrets.token_hex(4)}"
+        t0 = time.time()
+        clients, owners = start_clients(tenants, port, env, p["clients"], data_dir, channel)
+        print(f"{len(owners)} sockets ready in {time.time() - t0:.1f}s", flush=True)
+        time.sleep(5)  # presence events of the opening settle
+        rss_sockets = web.memory_info().rss
+        client_procs = [psutil.Process(c.pid) for c in clients]
+        watched = [web] + client_procs
+        _, base_cpu = cpu_during(watched, lambda: publish_baseline(channel, p["rate"],
+                                                                   p["seconds"]))
+        time.sleep(1)
+        before = messages_stored()
+        spy = profile(web.pid, p["seconds"], data_dir / "web-profile.txt") if args.profile else None
+        targets = [(t.channel_id, t.phone_number_id) for t in tenants]
+        posted, hook_cpu = cpu_during(watched, lambda: post_steadily(port, targets, p["rate"],
+                                                                     p["seconds"]))
+        deadline = time.time() + 60
+        while messages_stored() - before < posted["posted"] and time.time() < deadline:
+            time.sleep(0.5)
+        time.sleep(3)
+        stored = messages_stored() - before
+        rss_end = web.memory_info().rss
+        if spy is not None:
+            spy.wait(timeout=60)
+        outputs = []
+        for proc in clients:
+            proc.stdin.write("stop\n")
+            proc.stdin.flush()
+            proc.stdout.readline()
+        for n in range(len(clients)):
+            outputs.append(json.loads((data_dir / f"client-{n}.json").read_text()))
+    finally:
+        for proc in clients:
+            proc.kill()
+        stop(server)
+        stop(worker)
+    result = summarize(mode, backend, p, owners, posted, stored, outputs,
+                       rss=(rss_idle, rss_sockets, rss_end), cpu=(base_cpu, hook_cpu))
+    if args.profile:
+        result["profile"] = str(data_dir / "web-profile.txt")
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results" / f"realtime-{mode}.json"
     out.write_text(json.dumps(result, indent=2))
-    for r in ready:
-        r.kill()
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""One bench client process: holds its share of agent sockets and a bare Redis subscriber.
+
+Run by the bench as `python -m bench.realtime.clients <spec.json>`. It prints `connected N`
+once every socket got its `ready`, records each bench `message.created` it receives (and each
+baseline pub/sub message), reconnects dropped sockets with `lastEventId`, and on `stop` (a line
+on stdin) writes its records to the spec's output file.
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import gevent  # noqa: E402
+import psutil  # noqa: E402
+import redis  # noqa: E402
+import websocket  # noqa: E402
+
+# Sockets opened per second by one client process (a ramp, not a connection storm).
+OPEN_PER_SECOND = 150
+
+
+class Holder:
+    """The sockets of this process and what they received."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.records: list[tuple[int, int, float, float, float]] = []  # seq, socket, recv, sent, ts
+        self.ready = 0
+        self.connects = 0
+        self.failures = 0
+        self.reloads = 0
+        self.stopping = False
+
+    def hold(self, index: int, token: str) -> None:
+        """Keep socket `index` open; on a drop, reconnect from the last event id seen."""
+        last_id = None
+        counted = False
+        while not self.stopping:
+            url = f"ws://127.0.0.1:{self.spec['port']}/ws?token={token}"
+            if last_id is not None:
+                url += f"&lastEventId={last_id}"
+            try:
+                ws = websocket.create_connection(url, timeout=None, enable_multithread=False)
+            except Exception:
+                self.failures += 1
+                gevent.sleep(1)
+                continue
+            self.connects += 1
+            try:
+                while not self.stopping:
+                    frame = json.loads(ws.recv())
+                    kind = frame.get("type")
+                    if kind in ("ready", "reload"):
+                        last_id = frame["lastEventId"]
+                        self.reloads += kind == "reload"
+                        if kind == "ready" and not counted:
+                            counted = True
+                            self.ready += 1
+                        continue
+                    if isinstance(frame.get("id"), int):
+                        last_id = frame["id"]
+                    if kind == "message.created":
+                        content = (frame.get("data") or {}).get("content") or ""
+                        if content.startswith("bench "):
+                            _, seq, sent = content.split()
+                            self.records.append((int(seq), index, time.time(), float(sent),
+                                                 frame.get("ts") or 0.0))
+            except Exception:
+                if not self.stopping:
+                    self.failures += 1
+            finally:
+                ws.close()
+
+    def baseline(self) -> list[tuple[int, float, float]]:
+        """Bare Redis pub/sub: (seq, received, sent) for every baseline message."""
+        received: list[tuple[int, float, float]] = []
+        pubsub = redis.Redis.from_url(self.spec["redis_url"]).pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(self.spec["baseline_channel"])
+
+        def listen() -> None:
+            for message in pubsub.listen():
+                seq, sent = message["data"].split()
+                received.append((int(seq), time.time(), float(sent)))
+
+        gevent.spawn(listen)
+        return received
+
+
+def main() -> None:
+    spec = json.loads(open(sys.argv[1]).read())
+    holder = Holder(spec)
+    baseline = holder.baseline()
+    me = psutil.Process()
+    for index, token in spec["sockets"]:
+        gevent.spawn(holder.hold, index, token)
+        gevent.sleep(1 / OPEN_PER_SECOND)
+    while holder.ready < len(spec["sockets"]):
+        gevent.sleep(0.2)
+    print(f"connected {holder.ready}", flush=True)
+    me.cpu_percent()
+    gevent.get_hub().threadpool.spawn(sys.stdin.readline).get()  # wait for `stop`
+    cpu = me.cpu_percent()
+    holder.stopping = True
+    with open(spec["output"], "w") as out:
+        json.dump({"records": holder.records, "baseline": baseline, "connects": holder.connects,
+                   "failures": holder.failures, "reloads": holder.reloads,
+                   "cpu_percent": cpu}, out)
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()
