@@ -55,7 +55,7 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
@@ -63,7 +63,7 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub_url(hub_env, chromium_path, tmp_path_factory) -> str:
     """A real hub web server (gunicorn, gevent) and a real worker process on the test DB/Redis."""
     port = _free_port()
@@ -92,7 +92,7 @@ def hub_url(hub_env, chromium_path, tmp_path_factory) -> str:
                 sys.stderr.write(f"--- {name}\n{(logs / name).read_text(errors='replace')[-6000:]}\n")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def emulator():
     server = EmulatorServer().start()
     yield server
@@ -105,7 +105,7 @@ def _reset_emulator(emulator):
     yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
@@ -135,7 +135,7 @@ def new_page(browser):
         ctx.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub_routes() -> set[str]:
     """The URL rules this checkout serves (lanes merge one by one)."""
     from web import create_app
@@ -156,7 +156,7 @@ def require_routes(hub_routes):
     return check
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

@@ -82,16 +82,6 @@ def _host_page(hub: str, widget_id: str) -> bytes:
 <script src="{hub}/widget.js?id={widget_id}" async></script></body></html>""").encode()
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield instance
-        instance.close()
-
-
 def _setup_widget(hub: str, tenant, host: StaticServer) -> dict:
     api = requests.Session()
     api.headers.update(tenant.headers)

@@ -107,7 +107,7 @@ class Closed(Exception):
         self.code = code
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def realtime_env(hub_env) -> dict[str, str]:
     env = dict(hub_env)
     env.update(HUB_PRESENCE_AWAY_SECONDS="2", HUB_PRESENCE_SWEEP_SECONDS="1",
@@ -115,14 +115,14 @@ def realtime_env(hub_env) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_a(realtime_env):
     proc = WebProcess(realtime_env)
     yield proc
     proc.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_b(realtime_env):
     proc = WebProcess(realtime_env)
     yield proc
