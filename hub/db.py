@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlparse, unquote
 
 import peewee
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = peewee.DatabaseProxy()
 
@@ -21,10 +21,37 @@ db = peewee.DatabaseProxy()
 SQLITE_BUSY_TIMEOUT = 30
 # Connections kept per process in the PostgreSQL pool.
 PG_MAX_CONNECTIONS = 32
+# SQLite connections kept open per process: opening one costs a file open and five PRAGMAs,
+# which was an eighth of a webhook request; a request or job borrows one and gives it back.
+SQLITE_MAX_CONNECTIONS = 64
 
 
-class HubSqliteDatabase(peewee.SqliteDatabase):
-    """SQLite in WAL mode; write transactions take the lock up front to avoid upgrade deadlocks."""
+class HubSqliteDatabase(PooledSqliteDatabase):
+    """SQLite in WAL mode with pooled connections; write transactions take the lock up front.
+
+    Under gevent the lock wait runs in gevent's threadpool: SQLite's busy handler sleeps in C,
+    and while another process (a web worker, a Dramatiq worker) holds the write lock it would
+    freeze every greenlet of this process. In a real thread it only blocks the waiting request.
+    """
+
+    def begin(self, lock_type: Any = None) -> None:
+        if lock_type and _cooperative():
+            import gevent
+
+            cursor = self.cursor()
+            with peewee.__exception_wrapper__:
+                gevent.get_hub().threadpool.apply(cursor.execute, (f"BEGIN {lock_type}",))
+            return
+        super().begin(lock_type)
+
+
+def _cooperative() -> bool:
+    """True in a gevent-patched process (gunicorn's gevent workers)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency of the web role
+        return False
+    return monkey.is_module_patched("socket")
 
 
 def make_database(url: str) -> peewee.Database:
@@ -45,6 +72,11 @@ def make_database(url: str) -> peewee.Database:
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
     return HubSqliteDatabase(
         path,
+        max_connections=SQLITE_MAX_CONNECTIONS,
+        stale_timeout=300,
+        # Pooled connections move between threads (Dramatiq threads, gevent's threadpool);
+        # each is used by one borrower at a time.
+        check_same_thread=False,
         timeout=SQLITE_BUSY_TIMEOUT,
         pragmas={
             "journal_mode": "wal",
@@ -59,8 +91,11 @@ def make_database(url: str) -> peewee.Database:
 def init_db(url: str) -> peewee.Database:
     """Point the proxy at the database of `url` (once per process, or per test)."""
     database = make_database(url)
-    if not db.obj is None:
+    previous = db.obj
+    if previous is not None:
         close_connection()
+        if isinstance(previous, HubSqliteDatabase):
+            previous.close_idle()  # its pooled files would stay open otherwise
     db.initialize(database)
     return database
 
