@@ -7,6 +7,7 @@ committed, so a job is never enqueued for a row that a rollback removed.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -36,13 +37,29 @@ class HubSqliteDatabase(PooledSqliteDatabase):
 
     def begin(self, lock_type: Any = None) -> None:
         if lock_type and _cooperative():
-            import gevent
-
-            cursor = self.cursor()
             with peewee.__exception_wrapper__:
+                if self._try_begin(lock_type):
+                    return
+                import gevent
+
+                cursor = self.cursor()
                 gevent.get_hub().threadpool.apply(cursor.execute, (f"BEGIN {lock_type}",))
             return
         super().begin(lock_type)
+
+    def _try_begin(self, lock_type: str) -> bool:
+        """BEGIN without waiting (no busy handler); False if another connection writes."""
+        conn = self.connection()
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute(f"BEGIN {lock_type}")
+            return True
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT * 1000}")
 
 
 def _cooperative() -> bool:
@@ -145,7 +162,7 @@ def transaction() -> Iterator[None]:
             ctx = db.obj.atomic("IMMEDIATE")
         else:
             ctx = db.atomic()
-        with ctx:
+        with _sqlite_writer_turn(outermost), ctx:
             yield
     except BaseException:
         stack.pop()
@@ -156,6 +173,31 @@ def transaction() -> Iterator[None]:
         return
     for callback in callbacks:
         callback()
+
+
+_writer_turns: dict[int, Any] = {}
+
+
+@contextmanager
+def _sqlite_writer_turn(outermost: bool) -> Iterator[None]:
+    """Under gevent, one SQLite write transaction per process at a time, queued fairly.
+
+    SQLite has one writer anyway; without this every waiting request spins in the busy handler
+    with growing sleeps, and the unlucky ones wait seconds. Greenlets queue here instead, and
+    only one per process waits for the file lock (against other processes).
+    """
+    if not (outermost and isinstance(db.obj, HubSqliteDatabase) and _cooperative()):
+        yield
+        return
+    import os
+
+    from gevent.lock import Semaphore
+
+    turn = _writer_turns.get(os.getpid())  # one per process: gunicorn forks after import
+    if turn is None:
+        turn = _writer_turns.setdefault(os.getpid(), Semaphore(1))
+    with turn:
+        yield
 
 
 def on_commit(callback: Callable[[], Any]) -> None:
