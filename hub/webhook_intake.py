@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from hub.db import transaction
+from hub.db import db, is_postgres, transaction
 from hub.jobs import enqueue_after_commit
 from hub.models import WebhookEvent, new_id, utcnow
 
@@ -30,8 +30,8 @@ def store_raw_event(channel: Any, raw_body: bytes, dedupe_key: str,
                     headers: Mapping[str, str]) -> tuple[WebhookEvent, bool]:
     """Insert the raw event unless (channel, dedupe_key) exists; (row, created).
 
-    `channel` is a Channel row or a `LiveChannel` (anything with id, company_id and kind). One
-    transaction; `process_webhook` is enqueued after the commit, only for a new row (a
+    `channel` is a Channel row or a `LiveChannel` (anything with id, company_id and kind). The
+    insert is atomic; `process_webhook` is enqueued after the commit, only for a new row (a
     redelivery of a row still pending is left to its first job or the sweeper). A new row is
     known from the insert's RETURNING; only a redelivery reads the existing row.
     """
@@ -40,13 +40,24 @@ def store_raw_event(channel: Any, raw_body: bytes, dedupe_key: str,
                   kind=channel.kind, dedupe_key=key, body=raw_body.decode("utf-8"),
                   headers=kept_headers(headers), status="pending", attempts=0,
                   received_at=utcnow(), enqueued_at=utcnow())
-    with transaction():
-        inserted = list(WebhookEvent.insert(**fields).on_conflict_ignore()
-                        .returning(WebhookEvent.id).tuples().execute())
+    if is_postgres() and not db.in_transaction():
+        # On PostgreSQL (autocommit) one INSERT is its own transaction, committed when it
+        # returns: no BEGIN and COMMIT round trips. The enqueue below runs after it.
+        inserted = _insert(fields)
         if inserted:
             enqueue_after_commit("process_webhook", fields["id"])
-            row = WebhookEvent(**fields)
-        else:
-            row = WebhookEvent.get((WebhookEvent.channel == channel.id)
-                                   & (WebhookEvent.dedupe_key == key))
-    return row, bool(inserted)
+    else:
+        with transaction():
+            inserted = _insert(fields)
+            if inserted:
+                enqueue_after_commit("process_webhook", fields["id"])
+    if inserted:
+        return WebhookEvent(**fields), True
+    return WebhookEvent.get((WebhookEvent.channel == channel.id)
+                            & (WebhookEvent.dedupe_key == key)), False
+
+
+def _insert(fields: dict[str, Any]) -> bool:
+    """Insert unless the (channel, dedupe_key) row exists; True if this call inserted it."""
+    return bool(list(WebhookEvent.insert(**fields).on_conflict_ignore()
+                     .returning(WebhookEvent.id).tuples().execute()))

@@ -45,6 +45,7 @@ def compare(hub_port: int, bare_port: int, path: str, params: dict, concurrency:
                 messages += result.pop("acked_messages")
                 hub_rounds.append(result)
             else:
+                result.pop("acked_event_ids"), result.pop("acked_messages")
                 bare_rounds.append(result)
     hub, bare = summarize(hub_rounds), summarize(bare_rounds)
     figures = {"concurrency": concurrency, "hub": hub, "bare": bare,
