@@ -1,6 +1,7 @@
 """The database: one peewee proxy, its connection lifecycle, and after-commit hooks.
 
-Web requests and jobs open a connection at the start and close it at the end. `transaction()`
+Web requests and jobs open a connection at the start and close it at the end (both backends
+pool them: closing hands the connection back to the process's pool). `transaction()`
 wraps peewee's atomic block and runs `on_commit` callbacks only after the outermost block has
 committed, so a job is never enqueued for a row that a rollback removed.
 """
