@@ -1,19 +1,21 @@
 """The database: one peewee proxy, its connection lifecycle, and after-commit hooks.
 
-Web requests and jobs open a connection at the start and close it at the end. `transaction()`
+Web requests and jobs open a connection at the start and close it at the end (both backends
+pool them: closing hands the connection back to the process's pool). `transaction()`
 wraps peewee's atomic block and runs `on_commit` callbacks only after the outermost block has
 committed, so a job is never enqueued for a row that a rollback removed.
 """
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 from urllib.parse import urlparse, unquote
 
 import peewee
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = peewee.DatabaseProxy()
 
@@ -21,10 +23,53 @@ db = peewee.DatabaseProxy()
 SQLITE_BUSY_TIMEOUT = 30
 # Connections kept per process in the PostgreSQL pool.
 PG_MAX_CONNECTIONS = 32
+# SQLite connections kept open per process: opening one costs a file open and five PRAGMAs,
+# which was an eighth of a webhook request; a request or job borrows one and gives it back.
+SQLITE_MAX_CONNECTIONS = 64
 
 
-class HubSqliteDatabase(peewee.SqliteDatabase):
-    """SQLite in WAL mode; write transactions take the lock up front to avoid upgrade deadlocks."""
+class HubSqliteDatabase(PooledSqliteDatabase):
+    """SQLite in WAL mode with pooled connections; write transactions take the lock up front.
+
+    Under gevent the lock wait runs in gevent's threadpool: SQLite's busy handler sleeps in C,
+    and while another process (a web worker, a Dramatiq worker) holds the write lock it would
+    freeze every greenlet of this process. In a real thread it only blocks the waiting request.
+    """
+
+    def begin(self, lock_type: Any = None) -> None:
+        if lock_type and _cooperative():
+            with peewee.__exception_wrapper__:
+                if self._try_begin(lock_type):
+                    return
+                import gevent
+
+                cursor = self.cursor()
+                gevent.get_hub().threadpool.apply(cursor.execute, (f"BEGIN {lock_type}",))
+            return
+        super().begin(lock_type)
+
+    def _try_begin(self, lock_type: str) -> bool:
+        """BEGIN without waiting (no busy handler); False if another connection writes."""
+        conn = self.connection()
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute(f"BEGIN {lock_type}")
+            return True
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT * 1000}")
+
+
+def _cooperative() -> bool:
+    """True in a gevent-patched process (gunicorn's gevent workers)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency of the web role
+        return False
+    return monkey.is_module_patched("socket")
 
 
 def make_database(url: str) -> peewee.Database:
@@ -45,6 +90,11 @@ def make_database(url: str) -> peewee.Database:
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
     return HubSqliteDatabase(
         path,
+        max_connections=SQLITE_MAX_CONNECTIONS,
+        stale_timeout=300,
+        # Pooled connections move between threads (Dramatiq threads, gevent's threadpool);
+        # each is used by one borrower at a time.
+        check_same_thread=False,
         timeout=SQLITE_BUSY_TIMEOUT,
         pragmas={
             "journal_mode": "wal",
@@ -59,8 +109,11 @@ def make_database(url: str) -> peewee.Database:
 def init_db(url: str) -> peewee.Database:
     """Point the proxy at the database of `url` (once per process, or per test)."""
     database = make_database(url)
-    if not db.obj is None:
+    previous = db.obj
+    if previous is not None:
         close_connection()
+        if isinstance(previous, HubSqliteDatabase):
+            previous.close_idle()  # its pooled files would stay open otherwise
     db.initialize(database)
     return database
 
@@ -110,7 +163,7 @@ def transaction() -> Iterator[None]:
             ctx = db.obj.atomic("IMMEDIATE")
         else:
             ctx = db.atomic()
-        with ctx:
+        with _sqlite_writer_turn(outermost), ctx:
             yield
     except BaseException:
         stack.pop()
@@ -121,6 +174,31 @@ def transaction() -> Iterator[None]:
         return
     for callback in callbacks:
         callback()
+
+
+_writer_turns: dict[int, Any] = {}
+
+
+@contextmanager
+def _sqlite_writer_turn(outermost: bool) -> Iterator[None]:
+    """Under gevent, one SQLite write transaction per process at a time, queued fairly.
+
+    SQLite has one writer anyway; without this every waiting request spins in the busy handler
+    with growing sleeps, and the unlucky ones wait seconds. Greenlets queue here instead, and
+    only one per process waits for the file lock (against other processes).
+    """
+    if not (outermost and isinstance(db.obj, HubSqliteDatabase) and _cooperative()):
+        yield
+        return
+    import os
+
+    from gevent.lock import Semaphore
+
+    turn = _writer_turns.get(os.getpid())  # one per process: gunicorn forks after import
+    if turn is None:
+        turn = _writer_turns.setdefault(os.getpid(), Semaphore(1))
+    with turn:
+        yield
 
 
 def on_commit(callback: Callable[[], Any]) -> None:

@@ -6,10 +6,9 @@ import json
 from flask import Blueprint, Response, jsonify, request
 
 from connectors.registry import get_connector
-from hub.channel_config import channel_config
 from hub.errors import NotFound, PayloadTooLarge, Unauthorized, ValidationError
-from hub.models import Channel
 from hub.settings import get_settings
+from hub.webhook_channels import LiveChannel, live_channel
 from hub.webhook_intake import store_raw_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -18,13 +17,11 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 WEBHOOK_KINDS = ("whatsapp", "instagram", "messenger", "telegram")
 
 
-def _channel(kind: str, channel_id: str) -> Channel:
+def _channel(kind: str, channel_id: str) -> LiveChannel:
     """The live channel of this kind, or 404 (unknown, deleted, disabled or another kind)."""
     channel = None
     if kind in WEBHOOK_KINDS and len(channel_id) <= 64:
-        channel = Channel.get_or_none((Channel.id == channel_id) & (Channel.kind == kind)
-                                      & Channel.deleted_at.is_null()
-                                      & (Channel.status != "disabled"))
+        channel = live_channel(kind, channel_id)
     if channel is None:
         raise NotFound("unknown channel", code="unknown_channel")
     return channel
@@ -44,7 +41,7 @@ def _read_body(limit: int) -> bytes:
 def handshake(kind: str, channel_id: str):
     """Meta's subscription check: echo hub.challenge as text when the verify token matches."""
     channel = _channel(kind, channel_id)
-    challenge = get_connector(kind).handshake(channel_config(channel), request.args)
+    challenge = get_connector(kind).handshake(channel.config, request.args)
     if challenge is None:
         return Response("verification failed", status=403, mimetype="text/plain")
     return Response(challenge, status=200, mimetype="text/plain")
@@ -59,7 +56,7 @@ def receive(kind: str, channel_id: str):
     channel = _channel(kind, channel_id)
     raw = _read_body(limit)
     connector = get_connector(kind)
-    if not connector.verify_signature(channel_config(channel), request.headers, raw):
+    if not connector.verify_signature(channel.config, request.headers, raw):
         raise Unauthorized("invalid or missing signature", code="invalid_signature")
     try:
         payload = json.loads(raw.decode("utf-8"))

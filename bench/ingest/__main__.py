@@ -1,168 +1,146 @@
 """Ingest benchmark: signed webhooks into `hub web` vs a bare Flask endpoint, then the workers.
 
-python -m bench.ingest --quick|--full [--database-url postgresql://...] [--redis-url redis://...]
+python -m bench.ingest --quick|--full [--database-url postgresql://user@host:5432/name]
+                       [--redis-url redis://127.0.0.1:6379/0]
+
+Without --database-url: SQLite in a temp dir (the embedded default); with one: a fresh database
+`<name>_<random>` created on that server and dropped afterwards. Without --redis-url: the
+embedded Redis; with one: that Redis under a namespace of this run. The hub and the bare app run
+under the same gunicorn settings as `hub web`, in alternating rounds so machine load hits both
+alike. Then every acknowledged event id is checked in the database, and real workers (the
+settings of `hub worker`) process the backlog until every acknowledged event is done.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.ingest.load import blast
+from bench.ingest.backend import (APP_SECRET, committed, drop_pg_database, fresh_pg_database,
+                                  prepare, progress, redact)
+from bench.ingest.load import blast, summarize
+from bench.ingest.servers import ROOT, free_port, start_server, start_workers, stop
 
-ROOT = Path(__file__).resolve().parents[2]
-APP_SECRET = "bench-app-secret"
-MODES = {"quick": {"requests": 3000, "concurrency": [32], "processes": 2, "web_workers": 2},
-         "full": {"requests": 20000, "concurrency": [16, 32, 64], "processes": 2,
-                  "web_workers": 2}}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+MODES = {"quick": {"requests": 1000, "concurrency": [32], "rounds": 2, "sender_processes": 2,
+                   "web_workers": 2, "drain_timeout_s": 900},
+         "full": {"requests": 2000, "concurrency": [16, 32, 64], "rounds": 2,
+                  "sender_processes": 2, "web_workers": 2, "drain_timeout_s": 3600}}
+WARMUP = 200
 
 
-def gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
-    """The same server settings as `hub web` (gevent, worker connections, timeouts)."""
-    cmd = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers",
-           str(workers), "--worker-connections", "4000", "--bind", f"127.0.0.1:{port}",
-           "--graceful-timeout", "10", "--timeout", "60", app]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{app} did not start")
+def compare(hub_port: int, bare_port: int, path: str, params: dict, concurrency: int,
+            offset: int) -> tuple[dict, list[str], int]:
+    """Alternating hub/bare rounds at one concurrency; (figures, acked ids, acked messages)."""
+    hub_rounds, bare_rounds, acked, messages = [], [], [], 0
+    for round_no in range(params["rounds"]):
+        order = [("hub", hub_port), ("bare", bare_port)]
+        for name, port in order if round_no % 2 == 0 else order[::-1]:
+            offset += params["requests"]
+            result = blast(port, path, APP_SECRET, params["requests"], concurrency,
+                           params["sender_processes"], offset)
+            if name == "hub":
+                acked += result.pop("acked_event_ids")
+                messages += result.pop("acked_messages")
+                hub_rounds.append(result)
+            else:
+                result.pop("acked_event_ids"), result.pop("acked_messages")
+                bare_rounds.append(result)
+    hub, bare = summarize(hub_rounds), summarize(bare_rounds)
+    figures = {"concurrency": concurrency, "hub": hub, "bare": bare,
+               "ratio_rps": round(hub["rps"] / bare["rps"], 3)}
+    return figures, acked, messages
 
 
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, 15)
-    proc.wait(timeout=20)
+def drain(env: dict, acked: int, expected_messages: int, timeout: float) -> dict:
+    """Real workers on the backlog; rates until every acknowledged event is processed."""
+    from hub.settings import get_settings
 
-
-def setup(args, data_dir: Path) -> tuple[dict, str]:
-    """Environment for the children, a migrated database and one WhatsApp channel."""
-    env = dict(os.environ, HUB_DATA_DIR=str(data_dir), SECRET_KEY=secrets.token_hex(32),
-               HUB_REDIS_NAMESPACE=f"bench{secrets.token_hex(3)}", HUB_LOG_LEVEL="WARNING",
-               DATABASE_URL=args.database_url or f"sqlite:///{data_dir / 'hub.sqlite3'}")
-    if args.redis_url:
-        env["REDIS_URL"] = args.redis_url
-    else:
-        from hub.embedded_redis import EmbeddedRedis
-        env["REDIS_URL"] = EmbeddedRedis(data_dir / "redis").start()
-    os.environ.update(env)
-    from hub import db
-    from hub.crypto import encrypt_json
-    from hub.migrations import migrate
-    from hub.models import Channel, Company
-    from hub.settings import configure, load_settings
-
-    configure(load_settings(env))
-    db.init_db(env["DATABASE_URL"])
-    migrate()
-    with db.connection():
-        company = Company.create(name="Bench", settings={})
-        channel = Channel.create(company=company, kind="whatsapp", name="bench", settings={},
-                                 credentials_encrypted=encrypt_json({
-                                     "accessToken": "t", "appSecret": APP_SECRET,
-                                     "phoneNumberId": "106540352242922"}))
-    return env, channel.id
-
-
-def committed(ids: list[str]) -> int:
-    from hub import db
-    from hub.models import WebhookEvent
-
-    found = 0
-    with db.connection():
-        for i in range(0, len(ids), 500):
-            found += WebhookEvent.select().where(WebhookEvent.id.in_(ids[i:i + 500])).count()
-    return found
-
-
-def drain_rate(env: dict, expected: int, timeout: float) -> dict:
-    """Start real workers on the queued events; messages stored per second until all are in."""
-    from hub import db
-    from hub.models import Message
-
-    worker = subprocess.Popen([sys.executable, "-m", "dramatiq", "workers.actors", "--processes",
-                               "1", "--threads", "8"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    t0, stored = time.perf_counter(), 0
+    settings = get_settings()
+    workers = start_workers(env, settings.worker_processes, settings.worker_threads)
+    t0 = time.perf_counter()
+    pending, failed, stored = progress()
     try:
         while time.perf_counter() - t0 < timeout:
-            with db.connection():
-                stored = Message.select().count()
-            if stored >= expected:
+            pending, failed, stored = progress()
+            if pending == 0 and stored >= expected_messages:
                 break
-            time.sleep(0.25)
+            time.sleep(0.5)
     finally:
-        stop(worker)
-    seconds = time.perf_counter() - t0
-    return {"messages_expected": expected, "messages_stored": stored,
-            "seconds": round(seconds, 2), "messages_per_second": round(stored / seconds, 1)}
+        seconds = time.perf_counter() - t0
+        stop(workers)
+    return {"worker_processes": settings.worker_processes,
+            "worker_threads": settings.worker_threads, "events": acked,
+            "events_pending": pending, "events_failed": failed,
+            "messages_expected": expected_messages, "messages_stored": stored,
+            "complete": pending == 0 and failed == 0 and stored == expected_messages,
+            "seconds": round(seconds, 2), "events_per_second": round(acked / seconds, 1),
+            "messages_per_second": round(stored / seconds, 1)}
+
+
+def run(args, mode: str, params: dict, backend: str, env: dict) -> dict:
+    hub_port, bare_port = free_port(), free_port()
+    hub = start_server("web.wsgi:app", hub_port, params["web_workers"], env)
+    bare = start_server("bench.ingest.bare:app", bare_port, params["web_workers"], env)
+    path = f"/webhooks/whatsapp/{env['BENCH_CHANNEL_ID']}"
+    runs, offset = [], 0
+    try:
+        warm = blast(hub_port, path, APP_SECRET, WARMUP, 8, 1, 10**8)  # both servers warm
+        blast(bare_port, path, APP_SECRET, WARMUP, 8, 1, 2 * 10**8)
+        acked, messages = warm["acked_event_ids"], warm["acked_messages"]
+        for concurrency in params["concurrency"]:
+            figures, ids, count = compare(hub_port, bare_port, path, params, concurrency, offset)
+            offset += 10**7
+            acked, messages = acked + ids, messages + count
+            runs.append(figures)
+            print(json.dumps(figures), flush=True)
+    finally:
+        stop(hub)
+        stop(bare)
+    found = committed(acked)
+    print(f"acknowledged={len(acked)} committed={found}", flush=True)
+    e2e = drain(env, len(acked), messages, params["drain_timeout_s"])
+    print(json.dumps({"end_to_end": e2e}), flush=True)
+    return {"mode": mode, "backend": backend, "params": params, "runs": runs,
+            "acknowledged": len(acked), "committed": found,
+            "all_acknowledged_committed": found == len(acked), "end_to_end": e2e}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest")
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--database-url", default=None, help="default: embedded SQLite")
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql://... (a fresh database is created); default SQLite")
     parser.add_argument("--redis-url", default=None, help="default: embedded Redis")
     args = parser.parse_args()
     mode = "full" if args.full else "quick"
-    params = MODES[mode]
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    env, channel_id = setup(args, data_dir)
+    params = dict(MODES[mode])
     backend = "postgresql" if (args.database_url or "").startswith("postgres") else "sqlite"
-    print(f"bench.ingest mode={mode} backend={backend} params={params}", flush=True)
-    hub_port, bare_port = free_port(), free_port()
-    hub = gunicorn("web.wsgi:app", hub_port, params["web_workers"], env)
-    bare = gunicorn("bench.ingest.bare:app", bare_port, params["web_workers"], env)
-    path = f"/webhooks/whatsapp/{channel_id}"
-    runs, offset = [], 0
+    database_url, admin_url = None, None
+    if backend == "postgresql":
+        database_url, admin_url = fresh_pg_database(args.database_url)
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
-        warm = blast(hub_port, path, APP_SECRET, 200, 8, 1, 10**8)  # warm-up, both servers
-        acked, messages = warm["acked_event_ids"], warm["acked_messages"]
-        blast(bare_port, path, APP_SECRET, 200, 8, 1, 10**8)
-        for concurrency in params["concurrency"]:
-            offset += params["requests"]
-            h = blast(hub_port, path, APP_SECRET, params["requests"], concurrency,
-                      params["processes"], offset)
-            b = blast(bare_port, path, APP_SECRET, params["requests"], concurrency,
-                      params["processes"], offset + 5 * 10**7)
-            acked += h.pop("acked_event_ids")
-            messages += h.pop("acked_messages")
-            b.pop("acked_event_ids"), b.pop("acked_messages")
-            run = {"concurrency": concurrency, "hub": h, "bare": b,
-                   "ratio_rps": round(h["rps"] / b["rps"], 3)}
-            runs.append(run)
-            print(json.dumps(run), flush=True)
+        env = prepare(data_dir, database_url, args.redis_url)
+        from bench.ingest.servers import server_command
+
+        print(f"bench.ingest mode={mode} backend={backend} params={json.dumps(params)}\n"
+              f"  database={redact(env['DATABASE_URL'])} redis={redact(env['REDIS_URL'])} "
+              f"namespace={env['HUB_REDIS_NAMESPACE']}\n"
+              f"  server={' '.join(server_command('<app>', 0, params['web_workers'])[1:])}\n"
+              "  bodies: unique signed WhatsApp text webhooks of 1-3 KB, every 5th batching "
+              "three messages", flush=True)
+        result = run(args, mode, params, backend, env)
+        result["database"] = redact(env["DATABASE_URL"]) if backend == "postgresql" else "sqlite"
+        result["redis"] = "external" if args.redis_url else "embedded"
     finally:
-        stop(hub)
-        stop(bare)
-    found = committed(acked)
-    print(f"acknowledged={len(acked)} committed={found}", flush=True)
-    e2e = drain_rate(env, messages, timeout=600 if args.full else 120)
-    print(json.dumps({"end_to_end": e2e}), flush=True)
-    result = {"mode": mode, "backend": backend, "params": params, "runs": runs,
-              "acknowledged": len(acked), "committed": found,
-              "all_acknowledged_committed": found == len(acked), "end_to_end": e2e}
-    out = ROOT / "bench" / "results" / f"ingest-{mode}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out}")
+        if database_url:
+            drop_pg_database(database_url, admin_url)
+    out = ROOT / "bench" / "results" / f"ingest-{mode}-{backend}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}", flush=True)
 
 
 if __name__ == "__main__":

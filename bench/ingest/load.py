@@ -88,11 +88,32 @@ def blast(port: int, path: str, secret: str, requests_total: int, concurrency: i
     results = [r for _ in procs for r in queue.get()]
     [p.join() for p in procs]
     wall = time.perf_counter() - t0
-    latencies = sorted(r[0] for r in results)
     ok = [r for r in results if r[1] == 200]
-    return {"requests": len(results), "ok": len(ok), "seconds": round(wall, 3),
-            "rps": round(len(results) / wall, 1),
-            "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
-            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[str(r[1])] = statuses.get(str(r[1]), 0) + 1
+    return {"requests": len(results), "ok": len(ok), "statuses": statuses,
+            "seconds": round(wall, 3),
+            "rps": round(len(results) / wall, 1), **percentiles([r[0] for r in results]),
+            "latencies": [r[0] for r in results],
             "acked_event_ids": [r[3] for r in ok if r[3]],
             "acked_messages": sum(r[2] for r in ok)}
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {"p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+            "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 2)}
+
+
+def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds of one server as one figure: total requests over total time, pooled latencies."""
+    latencies = [x for r in rounds for x in r.pop("latencies")]
+    requests, seconds = sum(r["requests"] for r in rounds), sum(r["seconds"] for r in rounds)
+    statuses: dict[str, int] = {}
+    for r in rounds:
+        for code, count in r["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + count
+    return {"requests": requests, "ok": sum(r["ok"] for r in rounds), "statuses": statuses,
+            "seconds": round(seconds, 3), "rps": round(requests / seconds, 1),
+            **percentiles(latencies), "rounds": rounds}

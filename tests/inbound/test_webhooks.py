@@ -1,13 +1,16 @@
 """The webhook endpoint: handshake, signatures, size, malformed bodies, redelivery, DB down."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 import peewee
 
 from hub import db as hubdb
 from hub.models import Message, WebhookEvent
-from tests.inbound.conftest import ROOT, create_channel, post_webhook, signed_headers
+from tests.inbound.conftest import (APP_SECRET, ROOT, create_channel, post_webhook,
+                                   signed_headers)
 
 TEXT = (ROOT / "connectors/whatsapp/fixtures/messages__text.json").read_bytes()
 
@@ -120,3 +123,21 @@ def test_database_unreachable_answers_503(tmp_path, settings, tenant):
         from hub.settings import configure
         configure(settings)
     assert json.loads(TEXT)  # the fixture itself is fine
+
+
+def test_cached_channel_config_follows_rotated_secrets_and_deletion(client, tenant, emulator):
+    """The per-process config cache never accepts an old secret or a deleted channel."""
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    assert post_webhook(client, "whatsapp", channel["id"], TEXT).status_code == 200  # cached
+    rotated = client.put(f"/api/channels/{channel['id']}", headers=tenant.headers,
+                         json={"credentials": {"appSecret": "a-brand-new-app-secret"}})
+    assert rotated.status_code == 200, rotated.get_json()
+    other = TEXT.replace(b"wamid", b"wamiX")
+    old_signature = hmac.new(APP_SECRET.encode(), other, hashlib.sha256).hexdigest()
+    old_headers = {"X-Hub-Signature-256": f"sha256={old_signature}"}
+    assert post_webhook(client, "whatsapp", channel["id"], other,
+                        headers=old_headers).status_code in (401, 403)
+    assert post_webhook(client, "whatsapp", channel["id"], other).status_code == 200
+    client.delete(f"/api/channels/{channel['id']}", headers=tenant.headers)
+    assert post_webhook(client, "whatsapp", channel["id"], TEXT.replace(b"wamid", b"wamiY"),
+                        ).status_code == 404
