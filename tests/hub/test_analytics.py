@@ -5,9 +5,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from hub import analytics
+from hub import analytics, conversations
+from hub.auth import Principal
 from hub import db as hubdb
-from hub.models import AnalyticsRollup, Company, utcnow
+from hub.models import AnalyticsRollup, Company, Conversation, utcnow
 from tests.hub.builders import channel, contact, conversation, message
 
 DAY = date(2024, 3, 5)  # a Tuesday
@@ -73,17 +74,28 @@ def test_first_response_counts_from_bot_handoff(tenant):
 
 
 def test_resolution_and_reopened(tenant):
-    # Given three conversations opened that day, two closed (one had been reopened)
+    # Given three conversations opened that day, two closed, and one closed the day before
     ch = channel(tenant.company)
-    for n, (closed, reopened) in enumerate([(True, 0), (True, 2), (False, 0)]):
+    for n, closed in enumerate([True, True, False]):
         conversation(tenant.company, ch, contact(tenant.company, ch), at(9 + n),
                      status="closed" if closed else "active",
-                     ended_at=at(9 + n, 30) if closed else None, reopened_count=reopened)
+                     ended_at=at(9 + n, 30) if closed else None)
+    before = DAY - timedelta(days=1)
+    old = conversation(tenant.company, ch, contact(tenant.company, ch), at(9, day=before),
+                       status="closed", ended_at=at(10, day=before), reopened_count=1)
+    # When the old one is reopened through the service (which stamps reopened_at)
+    with hubdb.db.connection_context():
+        reopened = conversations.reopen(Principal(tenant.admin.id, tenant.company.id, "admin"),
+                                        old)
+        assert reopened.reopened_count == 2 and reopened.reopened_at is not None
+        Conversation.update(reopened_at=at(15)).where(Conversation.id == old.id).execute()
     recompute(tenant.company.id)
+    recompute(tenant.company.id, before)
     row = rollup(tenant.company.id)
-    # Expect 3 opened, 2 resolved in 30 minutes each, 1 reopened; resolution rate 2/3
+    # Expect 3 opened, 2 resolved in 30 minutes each, 1 reopened that day (none the day before)
     assert (row.conversations_opened, row.resolved_count, row.reopened_count) == (3, 2, 1)
     assert row.resolution_seconds == pytest.approx(3600)
+    assert rollup(tenant.company.id, day=before).reopened_count == 0
 
 
 def test_business_hours_only_count_opening_hours(tenant):

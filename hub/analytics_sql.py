@@ -1,0 +1,162 @@
+"""SQL of the analytics rollups, for both dialects: one statement per pass over a range of days.
+
+Every statement groups by UTC day as well, so a 30-day recomputation is the same three passes as
+one day's (conversations, messages, replies), not thirty runs of them.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Sequence
+
+from hub.db import db, is_postgres
+
+# Conversation statuses that count as resolved.
+RESOLVED = "('closed', 'archived')"
+
+
+def secs(a: str, b: str) -> str:
+    """Seconds from b to a."""
+    if is_postgres():
+        return f"EXTRACT(EPOCH FROM ({a}) - ({b}))"
+    return f"((julianday({a}) - julianday({b})) * 86400.0)"
+
+
+def greatest(a: str, b: str) -> str:
+    return f"GREATEST({a}, {b})" if is_postgres() else f"MAX({a}, {b})"
+
+
+def day_of(column: str) -> str:
+    """The UTC day of a naive UTC timestamp column."""
+    return f"CAST({column} AS date)" if is_postgres() else f"date({column})"
+
+
+def param(value: datetime) -> Any:
+    # SQLite stores peewee datetimes as text: compare text with text of the same shape.
+    return value if is_postgres() else value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def in_list(column: str, ids: Sequence[str]) -> tuple[str, list[str]]:
+    """`column IN (...)` and its parameters; always false for no ids (IN () is not SQL)."""
+    if not ids:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join([db.obj.param] * len(ids))})", list(ids)
+
+
+def conversations_sql(every: Sequence[str], timed: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """Opened, resolved (with seconds for `timed` companies) and reopened, in one statement.
+
+    Rows: kind ('o', 'r', 'x'), day, company, channel, assignee, count, seconds. Each branch is
+    a range scan of its own (company_id, <time>) index.
+    """
+    p = db.obj.param
+    co_all, all_params = in_list("company_id", every)
+    co_timed, timed_params = in_list("company_id", timed)
+    sql = f"""
+    SELECT 'o', {day_of('started_at')}, company_id, channel_id, assignee_id, COUNT(*), 0
+    FROM conversation WHERE {co_all} AND started_at >= {p} AND started_at < {p}
+    GROUP BY 2, company_id, channel_id, assignee_id
+    UNION ALL
+    SELECT 'r', {day_of('ended_at')}, company_id, channel_id, assignee_id, COUNT(*),
+           SUM({secs('ended_at', 'started_at')})
+    FROM conversation WHERE {co_timed} AND ended_at >= {p} AND ended_at < {p}
+      AND status IN {RESOLVED}
+    GROUP BY 2, company_id, channel_id, assignee_id
+    UNION ALL
+    SELECT 'x', {day_of('reopened_at')}, company_id, channel_id, assignee_id, COUNT(*), 0
+    FROM conversation WHERE {co_all} AND reopened_at >= {p} AND reopened_at < {p}
+    GROUP BY 2, company_id, channel_id, assignee_id"""
+    return sql, all_params + [s, e] + timed_params + [s, e] + all_params + [s, e]
+
+
+def resolved_rows_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """Each resolved conversation of business-hours companies (durations measured in Python)."""
+    p = db.obj.param
+    co, params = in_list("company_id", ids)
+    return (f"SELECT {day_of('ended_at')}, company_id, channel_id, assignee_id, started_at, ended_at"
+            f" FROM conversation WHERE {co} AND ended_at >= {p} AND ended_at < {p}"
+            f" AND status IN {RESOLVED}", params + [s, e])
+
+
+def messages_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """Incoming and outgoing messages per day, company, channel and sending agent, one pass.
+
+    Outgoing system notices and internal notes are not messages exchanged.
+    """
+    p = db.obj.param
+    co, params = in_list("company_id", ids)
+    return (f"SELECT {day_of('timestamp')}, company_id, channel_id,"
+            f" CASE WHEN sender_type = 'agent' THEN sender_user_id END AS agent,"
+            f" SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) FROM message"
+            f" WHERE {co} AND timestamp >= {p} AND timestamp < {p}"
+            f" AND NOT is_private AND sender_type IN ('customer', 'agent', 'bot')"
+            f" GROUP BY 1, company_id, channel_id, agent", params + [s, e])
+
+
+def replies_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """CTE `replies`: each human agent reply of the range, its rank and the message it answers.
+
+    A reply answers the earliest customer message since the previous agent reply; customer
+    messages before a bot hand-off were the bot's to answer, and bot messages never count.
+    Only conversations with a reply in the range are walked, through (conversation_id, timestamp).
+    """
+    p = db.obj.param
+    co, params = in_list("company_id", ids)
+    sql = f"""
+    WITH convs AS (
+      SELECT DISTINCT conversation_id AS cid FROM message
+      WHERE {co} AND timestamp >= {p} AND timestamp < {p}
+        AND sender_type = 'agent' AND direction = 'out' AND NOT is_private),
+    rel AS (
+      SELECT m.conversation_id AS cid, m.id AS mid, m.timestamp AS ts, m.sender_user_id AS uid,
+             CASE WHEN m.sender_type = 'agent' THEN 1 ELSE 0 END AS is_agent
+      FROM message m JOIN convs ON convs.cid = m.conversation_id
+      JOIN conversation c ON c.id = m.conversation_id
+      WHERE m.timestamp < {p} AND NOT m.is_private AND (
+        (m.sender_type = 'agent' AND m.direction = 'out')
+        OR (m.sender_type = 'customer' AND m.direction = 'in'
+            AND (c.bot_handoff_at IS NULL OR m.timestamp >= c.bot_handoff_at)))),
+    w1 AS (
+      SELECT rel.*, LAG(is_agent) OVER (PARTITION BY cid ORDER BY ts, mid) AS prev_agent,
+             SUM(is_agent) OVER (PARTITION BY cid ORDER BY ts, mid
+                                 ROWS UNBOUNDED PRECEDING) AS agent_seq
+      FROM rel),
+    w2 AS (
+      SELECT w1.*, MAX(CASE WHEN is_agent = 0 AND (prev_agent IS NULL OR prev_agent = 1)
+                            THEN ts END)
+               OVER (PARTITION BY cid ORDER BY ts, mid ROWS UNBOUNDED PRECEDING) AS run_start
+      FROM w1),
+    replies AS (
+      SELECT cid, uid, ts, agent_seq, CASE WHEN prev_agent = 0 THEN run_start END AS answered
+      FROM w2 WHERE is_agent = 1 AND ts >= {p})
+    """
+    return sql, params + [s, e, e, s]
+
+
+def anchor() -> str:
+    """When the first response clock starts: the later of start and bot hand-off."""
+    return greatest("c.started_at", "COALESCE(c.bot_handoff_at, c.started_at)")
+
+
+def reply_totals_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """First-response and response counts and seconds per day, company, channel and agent."""
+    cte, params = replies_sql(ids, s, e)
+    return cte + f"""SELECT {day_of('r.ts')}, c.company_id, c.channel_id, r.uid,
+      SUM(CASE WHEN r.agent_seq = 1 THEN 1 ELSE 0 END),
+      SUM(CASE WHEN r.agent_seq = 1 THEN {greatest(secs('r.ts', anchor()), '0')} ELSE 0 END),
+      SUM(CASE WHEN r.answered IS NOT NULL THEN 1 ELSE 0 END),
+      SUM(CASE WHEN r.answered IS NOT NULL THEN {secs('r.ts', 'r.answered')} ELSE 0 END)
+    FROM replies r JOIN conversation c ON c.id = r.cid
+    GROUP BY 1, c.company_id, c.channel_id, r.uid""", params
+
+
+def reply_rows_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """Each reply of business-hours companies, for durations measured in Python."""
+    cte, params = replies_sql(ids, s, e)
+    return cte + f"""SELECT {day_of('r.ts')}, c.company_id, c.channel_id, r.uid, r.ts, r.answered,
+        r.agent_seq, c.started_at, c.bot_handoff_at
+        FROM replies r JOIN conversation c ON c.id = r.cid""", params
