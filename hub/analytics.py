@@ -1,10 +1,10 @@
 """Analytics: the README's definitions computed per company, day, channel and agent.
 
-A day is a UTC day. `compute_range` runs three passes over a range of days, each one SQL
-statement grouped by day (hub/analytics_sql.py): conversations, messages, replies (window
-functions pair each agent reply with the customer message it answers). `recompute_range`
-replaces the range's AnalyticsRollup rows in one transaction, so running it twice gives the same
-rows; a day is a range of one. Companies with `businessHours` get their durations measured in
+A day is a UTC day. `compute_range` runs two passes over a range of days, each one SQL statement
+grouped by day (hub/analytics_sql.py): conversations (opened, resolved, reopened) and messages
+(counts, and first/average response times: a window pairs each agent reply with the customer
+message it answers). `recompute_range` replaces the range's AnalyticsRollup rows in one
+transaction, so running it twice gives the same rows; a day is a range of one. Companies with `businessHours` get their durations measured in
 business time, in Python.
 """
 from __future__ import annotations
@@ -72,11 +72,13 @@ def compute_range(company_id: Optional[str], first: date, last: date) -> Counter
     for kind, day, co, ch, ag, n, seconds in _run(q.conversations_sql(every, timed, s, e)):
         count, duration = CONVERSATION_KINDS[kind]
         add(day, co, ch, ag, **{count: n}, **({duration: seconds} if duration else {}))
-    for day, co, ch, ag, n_in, n_out in _run(q.messages_sql(every, s, e)):
-        add(day, co, ch, ag, messages_in=n_in, messages_out=n_out)
-    for day, co, ch, ag, fr_n, fr_s, r_n, r_s in _run(q.reply_totals_sql(timed, s, e)):
-        add(day, co, ch, ag, first_response_count=fr_n, first_response_seconds=fr_s,
-            response_count=r_n, response_seconds=r_s)
+    for kind, day, co, ch, ag, n_in, n_out, fr_n, fr_s, r_n, r_s in _run(
+            q.messages_sql(every, timed, s, e)):
+        if kind == "m":
+            add(day, co, ch, ag, messages_in=n_in, messages_out=n_out)
+        else:
+            add(day, co, ch, ag, first_response_count=fr_n, first_response_seconds=fr_s,
+                response_count=r_n, response_seconds=r_s)
     if hours:
         _business_durations(add, hours, s, e)
     return dict(out)
@@ -88,12 +90,11 @@ def _business_durations(add, hours: dict, s: Any, e: Any) -> None:
     for day, co, ch, ag, started, ended in _run(q.resolved_rows_sql(ids, s, e)):
         add(day, co, ch, ag, resolved_count=1,
             resolution_seconds=business_seconds(_dt(started), _dt(ended), hours[co]))
-    for day, co, ch, ag, ts, answered, seq, started, handoff in _run(q.reply_rows_sql(ids, s, e)):
+    for day, co, ch, ag, ts, answered, seg, anchor in _run(q.reply_rows_sql(ids, s, e)):
         ts, bh = _dt(ts), hours[co]
-        if seq == 1:
-            anchor = max(_dt(started), _dt(handoff) or _dt(started))
+        if seg == 0:
             add(day, co, ch, ag, first_response_count=1,
-                first_response_seconds=business_seconds(anchor, ts, bh))
+                first_response_seconds=business_seconds(_dt(anchor), ts, bh))
         if answered is not None:
             add(day, co, ch, ag, response_count=1,
                 response_seconds=business_seconds(_dt(answered), ts, bh))

@@ -1,7 +1,7 @@
 """SQL of the analytics rollups, for both dialects: one statement per pass over a range of days.
 
-Every statement groups by UTC day as well, so a 30-day recomputation is the same three passes as
-one day's (conversations, messages, replies), not thirty runs of them.
+Every statement groups by UTC day as well, so a 30-day recomputation is the same two passes as
+one day's (conversations; messages with replies), not thirty runs of them.
 """
 from __future__ import annotations
 
@@ -81,82 +81,78 @@ def resolved_rows_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
             f" AND status IN {RESOLVED}", params + [s, e])
 
 
-def messages_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
-    """Incoming and outgoing messages per day, company, channel and sending agent, one pass.
-
-    Outgoing system notices and internal notes are not messages exchanged.
-    """
-    p = db.obj.param
-    co, params = in_list("company_id", ids)
-    return (f"SELECT {day_of('timestamp')}, company_id, channel_id,"
-            f" CASE WHEN sender_type = 'agent' THEN sender_user_id END AS agent,"
-            f" SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) FROM message"
-            f" WHERE {co} AND timestamp >= {p} AND timestamp < {p}"
-            f" AND NOT is_private AND sender_type IN ('customer', 'agent', 'bot')"
-            f" GROUP BY 1, company_id, channel_id, agent", params + [s, e])
-
-
-def replies_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
-    """CTE `replies`: each human agent reply of the range, its rank and the message it answers.
+def replies_sql(messages: Sequence[str], replies: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """CTEs `day_msgs` (the range's messages of `messages` companies) and `replies` (each human
+    agent reply of the range of `replies` companies, with the customer message it answers).
 
     A reply answers the earliest customer message since the previous agent reply; customer
-    messages before a bot hand-off were the bot's to answer, and bot messages never count.
-    Only conversations with a reply in the range are walked, through (conversation_id, timestamp).
+    messages before a bot hand-off were the bot's to answer, and bot messages never count. One
+    window numbers the agent replies before each message (`seg`): a segment holds the customer
+    messages after reply k and reply k+1 that closes it, so one GROUP BY pairs them. Only
+    conversations with a reply in the range are walked, through (conversation_id, timestamp).
     """
     p = db.obj.param
-    co, params = in_list("company_id", ids)
+    co_msgs, msg_params = in_list("company_id", messages)
+    co_replies, reply_params = in_list("c.company_id", replies)
     sql = f"""
-    WITH convs AS (
-      SELECT DISTINCT conversation_id AS cid FROM message
-      WHERE {co} AND timestamp >= {p} AND timestamp < {p}
-        AND sender_type = 'agent' AND direction = 'out' AND NOT is_private),
+    WITH day_msgs AS (
+      SELECT conversation_id, company_id, channel_id, timestamp, direction, sender_type,
+             sender_user_id FROM message
+      WHERE {co_msgs} AND timestamp >= {p} AND timestamp < {p} AND NOT is_private),
+    convs AS (
+      SELECT c.id AS cid, c.company_id, c.channel_id, c.started_at, c.bot_handoff_at,
+             {greatest('c.started_at', 'COALESCE(c.bot_handoff_at, c.started_at)')} AS anchor
+      FROM conversation c WHERE {co_replies} AND c.id IN (
+        SELECT conversation_id FROM day_msgs WHERE sender_type = 'agent' AND direction = 'out')),
     rel AS (
       SELECT m.conversation_id AS cid, m.id AS mid, m.timestamp AS ts, m.sender_user_id AS uid,
              CASE WHEN m.sender_type = 'agent' THEN 1 ELSE 0 END AS is_agent
       FROM message m JOIN convs ON convs.cid = m.conversation_id
-      JOIN conversation c ON c.id = m.conversation_id
       WHERE m.timestamp < {p} AND NOT m.is_private AND (
         (m.sender_type = 'agent' AND m.direction = 'out')
         OR (m.sender_type = 'customer' AND m.direction = 'in'
-            AND (c.bot_handoff_at IS NULL OR m.timestamp >= c.bot_handoff_at)))),
-    w1 AS (
-      SELECT rel.*, LAG(is_agent) OVER (PARTITION BY cid ORDER BY ts, mid) AS prev_agent,
-             SUM(is_agent) OVER (PARTITION BY cid ORDER BY ts, mid
-                                 ROWS UNBOUNDED PRECEDING) AS agent_seq
+            AND (convs.bot_handoff_at IS NULL OR m.timestamp >= convs.bot_handoff_at)))),
+    segs AS (
+      SELECT rel.*, COALESCE(SUM(is_agent) OVER (PARTITION BY cid ORDER BY ts, mid
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seg
       FROM rel),
-    w2 AS (
-      SELECT w1.*, MAX(CASE WHEN is_agent = 0 AND (prev_agent IS NULL OR prev_agent = 1)
-                            THEN ts END)
-               OVER (PARTITION BY cid ORDER BY ts, mid ROWS UNBOUNDED PRECEDING) AS run_start
-      FROM w1),
     replies AS (
-      SELECT cid, uid, ts, agent_seq, CASE WHEN prev_agent = 0 THEN run_start END AS answered
-      FROM w2 WHERE is_agent = 1 AND ts >= {p})
+      SELECT cid, seg, MAX(CASE WHEN is_agent = 1 THEN ts END) AS ts,
+             MAX(CASE WHEN is_agent = 1 THEN uid END) AS uid,
+             MIN(CASE WHEN is_agent = 0 THEN ts END) AS answered
+      FROM segs GROUP BY cid, seg
+      HAVING MAX(CASE WHEN is_agent = 1 THEN ts END) >= {p})
     """
-    return sql, params + [s, e, e, s]
+    return sql, msg_params + [s, e] + reply_params + [e, s]
 
 
-def anchor() -> str:
-    """When the first response clock starts: the later of start and bot hand-off."""
-    return greatest("c.started_at", "COALESCE(c.bot_handoff_at, c.started_at)")
+def messages_sql(every: Sequence[str], timed: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """The message pass, one statement: 'm' rows count messages in and out (per sending agent),
+    'r' rows sum first-response and response counts and seconds of `timed` companies.
 
-
-def reply_totals_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
-    """First-response and response counts and seconds per day, company, channel and agent."""
-    cte, params = replies_sql(ids, s, e)
-    return cte + f"""SELECT {day_of('r.ts')}, c.company_id, c.channel_id, r.uid,
-      SUM(CASE WHEN r.agent_seq = 1 THEN 1 ELSE 0 END),
-      SUM(CASE WHEN r.agent_seq = 1 THEN {greatest(secs('r.ts', anchor()), '0')} ELSE 0 END),
+    Rows: kind, day, company, channel, agent, in, out, first n, first s, response n, response s.
+    Outgoing system notices and internal notes are not messages exchanged.
+    """
+    cte, params = replies_sql(every, timed, s, e)
+    return cte + f"""
+    SELECT 'm', {day_of('timestamp')}, company_id, channel_id,
+           CASE WHEN sender_type = 'agent' THEN sender_user_id END,
+           SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), 0, 0, 0, 0
+    FROM day_msgs WHERE sender_type IN ('customer', 'agent', 'bot')
+    GROUP BY 2, company_id, channel_id, 5
+    UNION ALL
+    SELECT 'r', {day_of('r.ts')}, v.company_id, v.channel_id, r.uid, 0, 0,
+      SUM(CASE WHEN r.seg = 0 THEN 1 ELSE 0 END),
+      SUM(CASE WHEN r.seg = 0 THEN {greatest(secs('r.ts', 'v.anchor'), '0')} ELSE 0 END),
       SUM(CASE WHEN r.answered IS NOT NULL THEN 1 ELSE 0 END),
       SUM(CASE WHEN r.answered IS NOT NULL THEN {secs('r.ts', 'r.answered')} ELSE 0 END)
-    FROM replies r JOIN conversation c ON c.id = r.cid
-    GROUP BY 1, c.company_id, c.channel_id, r.uid""", params
+    FROM replies r JOIN convs v ON v.cid = r.cid
+    GROUP BY 2, v.company_id, v.channel_id, r.uid""", params
 
 
 def reply_rows_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
     """Each reply of business-hours companies, for durations measured in Python."""
-    cte, params = replies_sql(ids, s, e)
-    return cte + f"""SELECT {day_of('r.ts')}, c.company_id, c.channel_id, r.uid, r.ts, r.answered,
-        r.agent_seq, c.started_at, c.bot_handoff_at
-        FROM replies r JOIN conversation c ON c.id = r.cid""", params
+    cte, params = replies_sql(ids, ids, s, e)
+    return cte + f"""SELECT {day_of('r.ts')}, v.company_id, v.channel_id, r.uid, r.ts, r.answered,
+        r.seg, v.anchor FROM replies r JOIN convs v ON v.cid = r.cid""", params
