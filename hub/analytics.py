@@ -9,6 +9,8 @@ business time, in Python.
 """
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any, Optional
@@ -22,8 +24,10 @@ from hub.models import AnalyticsRollup, Company, new_id, utcnow
 FIELDS = ("conversations_opened", "messages_in", "messages_out", "first_response_count",
           "first_response_seconds", "response_count", "response_seconds", "resolved_count",
           "resolution_seconds", "reopened_count")
-# Rows written per INSERT statement.
+# Rows written per INSERT statement (SQLite; PostgreSQL gets one COPY).
 INSERT_BATCH = 500
+# work_mem of the rollup statements on PostgreSQL.
+SORT_MEMORY = "64MB"
 # Which counter each kind of row of the conversation pass fills (count, seconds).
 CONVERSATION_KINDS = {"o": ("conversations_opened", None),
                       "r": ("resolved_count", "resolution_seconds"),
@@ -62,6 +66,16 @@ def compute_range(company_id: Optional[str], first: date, last: date) -> Counter
     every = [c.id for c in companies]
     timed = [c for c in every if c not in hours]  # durations measured in SQL
     s, e = q.param(day_bounds(first)[0]), q.param(day_bounds(last)[1])
+    with transaction():
+        if is_postgres():
+            # These statements cost just over the JIT threshold; compiling them took longer
+            # (~0.7 s) than running a day's rollup. A month's window sort spills to disk in
+            # the default 4 MB.
+            db.execute_sql("SET LOCAL jit = off")
+            db.execute_sql(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        conversation_rows = _run(q.conversations_sql(every, timed, s, e))
+        message_rows = _run(q.messages_sql(every, timed, s, e))
+        business_rows = _business_rows(list(hours), s, e) if hours else ([], [])
     out: Counters = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
 
     def add(day: Any, co: str, ch: Optional[str], ag: Optional[str], **values: float) -> None:
@@ -69,28 +83,31 @@ def compute_range(company_id: Optional[str], first: date, last: date) -> Counter
         for name, value in values.items():
             target[name] += float(value or 0) if name.endswith("seconds") else (value or 0)
 
-    for kind, day, co, ch, ag, n, seconds in _run(q.conversations_sql(every, timed, s, e)):
+    for kind, day, co, ch, ag, n, seconds in conversation_rows:
         count, duration = CONVERSATION_KINDS[kind]
         add(day, co, ch, ag, **{count: n}, **({duration: seconds} if duration else {}))
-    for kind, day, co, ch, ag, n_in, n_out, fr_n, fr_s, r_n, r_s in _run(
-            q.messages_sql(every, timed, s, e)):
+    for kind, day, co, ch, ag, n_in, n_out, fr_n, fr_s, r_n, r_s in message_rows:
         if kind == "m":
             add(day, co, ch, ag, messages_in=n_in, messages_out=n_out)
         else:
             add(day, co, ch, ag, first_response_count=fr_n, first_response_seconds=fr_s,
                 response_count=r_n, response_seconds=r_s)
     if hours:
-        _business_durations(add, hours, s, e)
+        _business_durations(add, hours, *business_rows)
     return dict(out)
 
 
-def _business_durations(add, hours: dict, s: Any, e: Any) -> None:
+def _business_rows(ids: list[str], s: Any, e: Any) -> tuple[list[tuple], list[tuple]]:
+    """Resolved conversations and replies of business-hours companies, row by row."""
+    return _run(q.resolved_rows_sql(ids, s, e)), _run(q.reply_rows_sql(ids, s, e))
+
+
+def _business_durations(add, hours: dict, resolved: list[tuple], replies: list[tuple]) -> None:
     """Resolution and response times of business-hours companies: opening-hours seconds only."""
-    ids = list(hours)
-    for day, co, ch, ag, started, ended in _run(q.resolved_rows_sql(ids, s, e)):
+    for day, co, ch, ag, started, ended in resolved:
         add(day, co, ch, ag, resolved_count=1,
             resolution_seconds=business_seconds(_dt(started), _dt(ended), hours[co]))
-    for day, co, ch, ag, ts, answered, seg, anchor in _run(q.reply_rows_sql(ids, s, e)):
+    for day, co, ch, ag, ts, answered, seg, anchor in replies:
         ts, bh = _dt(ts), hours[co]
         if seg == 0:
             add(day, co, ch, ag, first_response_count=1,
@@ -159,11 +176,19 @@ def recompute_day(company_id: Optional[str], day: date) -> int:
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERTs built directly: peewee's per-row query building costs more than the SQL."""
+    """Write rows built directly: peewee's per-row query building costs more than the SQL."""
     if not rows:
         return
     names = list(rows[0])
     columns = ", ".join(AnalyticsRollup._meta.fields[n].column_name for n in names)
+    if is_postgres():
+        # One COPY: measured ~1.6x faster than 500-row INSERTs for a day's 4.5k rows.
+        buf = io.StringIO()
+        csv.writer(buf).writerows([r"\N" if v is None else v for v in r.values()] for r in rows)
+        buf.seek(0)
+        db.cursor().copy_expert(
+            f"COPY analytics_rollup ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf)
+        return
     one = "(" + ", ".join([db.obj.param] * len(names)) + ")"
     for i in range(0, len(rows), INSERT_BATCH):
         batch = rows[i:i + INSERT_BATCH]

@@ -81,49 +81,52 @@ def resolved_rows_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
             f" AND status IN {RESOLVED}", params + [s, e])
 
 
-def replies_sql(messages: Sequence[str], replies: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
-    """CTEs `day_msgs` (the range's messages of `messages` companies) and `replies` (each human
-    agent reply of the range of `replies` companies, with the customer message it answers).
+def replies_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
+    """CTE `replies`: each human agent reply of the range, with the customer message it answers.
 
     A reply answers the earliest customer message since the previous agent reply; customer
     messages before a bot hand-off were the bot's to answer, and bot messages never count. One
     window numbers the agent replies before each message (`seg`): a segment holds the customer
-    messages after reply k and reply k+1 that closes it, so one GROUP BY pairs them. Only
-    conversations with a reply in the range are walked, through (conversation_id, timestamp).
+    messages after reply k and reply k+1 that closes it, so one GROUP BY pairs them (seg 0 is
+    the first response). Only conversations with a reply in the range are walked, through
+    (conversation_id, timestamp). Company, channel and first-response anchor ride along, so no
+    second join with conversation. CTEs are referenced once, so PostgreSQL inlines them and keeps
+    its row estimates (a materialized CTE estimated at one row made it nest-loop).
     """
     p = db.obj.param
-    co_msgs, msg_params = in_list("company_id", messages)
-    co_replies, reply_params = in_list("c.company_id", replies)
+    co, params = in_list("company_id", ids)
     sql = f"""
-    WITH day_msgs AS (
-      SELECT conversation_id, company_id, channel_id, timestamp, direction, sender_type,
-             sender_user_id FROM message
-      WHERE {co_msgs} AND timestamp >= {p} AND timestamp < {p} AND NOT is_private),
-    convs AS (
-      SELECT c.id AS cid, c.company_id, c.channel_id, c.started_at, c.bot_handoff_at,
-             {greatest('c.started_at', 'COALESCE(c.bot_handoff_at, c.started_at)')} AS anchor
-      FROM conversation c WHERE {co_replies} AND c.id IN (
-        SELECT conversation_id FROM day_msgs WHERE sender_type = 'agent' AND direction = 'out')),
+    WITH convs AS (
+      SELECT DISTINCT conversation_id AS cid FROM message
+      WHERE {co} AND timestamp >= {p} AND timestamp < {p}
+        AND sender_type = 'agent' AND direction = 'out' AND NOT is_private),
     rel AS (
       SELECT m.conversation_id AS cid, m.id AS mid, m.timestamp AS ts, m.sender_user_id AS uid,
-             CASE WHEN m.sender_type = 'agent' THEN 1 ELSE 0 END AS is_agent
+             CASE WHEN m.sender_type = 'agent' THEN 1 ELSE 0 END AS is_agent,
+             c.company_id AS co, c.channel_id AS ch, {anchor()} AS anchor
       FROM message m JOIN convs ON convs.cid = m.conversation_id
+      JOIN conversation c ON c.id = m.conversation_id
       WHERE m.timestamp < {p} AND NOT m.is_private AND (
         (m.sender_type = 'agent' AND m.direction = 'out')
         OR (m.sender_type = 'customer' AND m.direction = 'in'
-            AND (convs.bot_handoff_at IS NULL OR m.timestamp >= convs.bot_handoff_at)))),
+            AND (c.bot_handoff_at IS NULL OR m.timestamp >= c.bot_handoff_at)))),
     segs AS (
       SELECT rel.*, COALESCE(SUM(is_agent) OVER (PARTITION BY cid ORDER BY ts, mid
                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seg
       FROM rel),
     replies AS (
-      SELECT cid, seg, MAX(CASE WHEN is_agent = 1 THEN ts END) AS ts,
+      SELECT cid, seg, co, ch, anchor, MAX(CASE WHEN is_agent = 1 THEN ts END) AS ts,
              MAX(CASE WHEN is_agent = 1 THEN uid END) AS uid,
              MIN(CASE WHEN is_agent = 0 THEN ts END) AS answered
-      FROM segs GROUP BY cid, seg
+      FROM segs GROUP BY cid, seg, co, ch, anchor
       HAVING MAX(CASE WHEN is_agent = 1 THEN ts END) >= {p})
     """
-    return sql, msg_params + [s, e] + reply_params + [e, s]
+    return sql, params + [s, e, e, s]
+
+
+def anchor() -> str:
+    """When the first-response clock starts: the later of start and bot hand-off."""
+    return greatest("c.started_at", "COALESCE(c.bot_handoff_at, c.started_at)")
 
 
 def messages_sql(every: Sequence[str], timed: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
@@ -133,26 +136,28 @@ def messages_sql(every: Sequence[str], timed: Sequence[str], s: Any, e: Any) -> 
     Rows: kind, day, company, channel, agent, in, out, first n, first s, response n, response s.
     Outgoing system notices and internal notes are not messages exchanged.
     """
-    cte, params = replies_sql(every, timed, s, e)
+    p = db.obj.param
+    cte, reply_params = replies_sql(timed, s, e)
+    co, params = in_list("company_id", every)
     return cte + f"""
     SELECT 'm', {day_of('timestamp')}, company_id, channel_id,
            CASE WHEN sender_type = 'agent' THEN sender_user_id END,
            SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END),
            SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END), 0, 0, 0, 0
-    FROM day_msgs WHERE sender_type IN ('customer', 'agent', 'bot')
+    FROM message WHERE {co} AND timestamp >= {p} AND timestamp < {p} AND NOT is_private
+      AND sender_type IN ('customer', 'agent', 'bot')
     GROUP BY 2, company_id, channel_id, 5
     UNION ALL
-    SELECT 'r', {day_of('r.ts')}, v.company_id, v.channel_id, r.uid, 0, 0,
+    SELECT 'r', {day_of('r.ts')}, r.co, r.ch, r.uid, 0, 0,
       SUM(CASE WHEN r.seg = 0 THEN 1 ELSE 0 END),
-      SUM(CASE WHEN r.seg = 0 THEN {greatest(secs('r.ts', 'v.anchor'), '0')} ELSE 0 END),
+      SUM(CASE WHEN r.seg = 0 THEN {greatest(secs('r.ts', 'r.anchor'), '0')} ELSE 0 END),
       SUM(CASE WHEN r.answered IS NOT NULL THEN 1 ELSE 0 END),
       SUM(CASE WHEN r.answered IS NOT NULL THEN {secs('r.ts', 'r.answered')} ELSE 0 END)
-    FROM replies r JOIN convs v ON v.cid = r.cid
-    GROUP BY 2, v.company_id, v.channel_id, r.uid""", params
+    FROM replies r GROUP BY 2, r.co, r.ch, r.uid""", reply_params + params + [s, e]
 
 
 def reply_rows_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
     """Each reply of business-hours companies, for durations measured in Python."""
-    cte, params = replies_sql(ids, ids, s, e)
-    return cte + f"""SELECT {day_of('r.ts')}, v.company_id, v.channel_id, r.uid, r.ts, r.answered,
-        r.seg, v.anchor FROM replies r JOIN convs v ON v.cid = r.cid""", params
+    cte, params = replies_sql(ids, s, e)
+    return cte + f"""SELECT {day_of('r.ts')}, r.co, r.ch, r.uid, r.ts, r.answered, r.seg, r.anchor
+        FROM replies r""", params
