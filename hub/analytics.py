@@ -4,8 +4,8 @@ A day is a UTC day. `compute_range` runs two passes over a range of days, each o
 grouped by day (hub/analytics_sql.py): conversations (opened, resolved, reopened) and messages
 (counts, and first/average response times: a window pairs each agent reply with the customer
 message it answers). `recompute_range` replaces the range's AnalyticsRollup rows in one
-transaction, so running it twice gives the same rows; a day is a range of one. Companies with `businessHours` get their durations measured in
-business time, in Python.
+transaction, so running it twice gives the same rows; a day is a range of one. Companies with
+`businessHours` get their durations measured in business time, in Python.
 """
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ one day's (conversations; messages with replies), not thirty runs of them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from hub.db import db, is_postgres
 
@@ -76,9 +77,10 @@ def resolved_rows_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:
     """Each resolved conversation of business-hours companies (durations measured in Python)."""
     p = db.obj.param
     co, params = in_list("company_id", ids)
-    return (f"SELECT {day_of('ended_at')}, company_id, channel_id, assignee_id, started_at, ended_at"
-            f" FROM conversation WHERE {co} AND ended_at >= {p} AND ended_at < {p}"
-            f" AND status IN {RESOLVED}", params + [s, e])
+    sql = (f"SELECT {day_of('ended_at')}, company_id, channel_id, assignee_id, started_at, ended_at"
+           f" FROM conversation WHERE {co} AND ended_at >= {p} AND ended_at < {p}"
+           f" AND status IN {RESOLVED}")
+    return sql, params + [s, e]
 
 
 def replies_sql(ids: Sequence[str], s: Any, e: Any) -> tuple[str, list]:

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from hub import analytics, conversations
-from hub.auth import Principal
 from hub import db as hubdb
+from hub.auth import Principal
 from hub.models import AnalyticsRollup, Company, Conversation, utcnow
 from tests.hub.builders import channel, contact, conversation, message
 
@@ -165,3 +165,45 @@ def test_stats_and_metrics_shape(tenant):
     assert all(m["status"] in {"success", "warning", "error", "info"} for m in metrics)
     assert len(board["volume"]) == 7 and board["agents"][0]["agentId"] == agent.id
     assert board["volume"][-1]["byChannel"] == {ch.name: 1}
+
+
+def test_range_recompute_equals_day_by_day(tenant):
+    # Given a thread spanning midnight, with a reply on each side, in a business-hours company
+    with hubdb.db.connection_context():
+        Company.update(settings={"businessHours": {"timezone": "UTC", "days": [0, 1, 2, 3, 4],
+                                                   "start": "09:00", "end": "18:00"}}).where(
+            Company.id == tenant.company.id).execute()
+    agent, _ = tenant.add_user()
+    ch = channel(tenant.company)
+    nxt = DAY + timedelta(days=1)
+    conv = conversation(tenant.company, ch, contact(tenant.company, ch), at(17, 30),
+                        assignee=agent, status="closed", ended_at=at(9, 30, day=nxt))
+    message(conv, at(17, 30), "customer")
+    message(conv, at(17, 40), "agent", agent)
+    message(conv, at(17, 50), "customer")
+    message(conv, at(9, 15, day=nxt), "agent", agent)
+    other = other_company()
+    plain = conversation(other, channel(other), contact(other), at(12))
+    message(plain, at(12), "customer")
+    message(plain, at(12, 3), "agent")
+
+    def snapshot():
+        with hubdb.db.connection_context():
+            return sorted((r.company_id, str(r.day), r.channel_key, r.agent_key,
+                           *[round(getattr(r, f), 3) for f in analytics.FIELDS])
+                          for r in AnalyticsRollup.select())
+
+    # When the two days are recomputed one by one, then as one range
+    recompute(None, DAY)
+    recompute(None, nxt)
+    by_day = snapshot()
+    with hubdb.db.connection_context():
+        analytics.recompute_range(None, DAY, nxt)
+    # Expect the same rows; the overnight reply waited 10 + 15 business minutes
+    assert snapshot() == by_day
+    assert rollup(tenant.company.id, day=nxt).response_seconds == pytest.approx(1500)
+
+
+def other_company():
+    with hubdb.db.connection_context():
+        return Company.create(name="Other Co", settings={})
