@@ -8,6 +8,9 @@ from typing import Callable, Iterator, Optional
 
 from hub.runtime import Runtime
 
+# Days recomputed per statement set by `hub analytics recompute`.
+RECOMPUTE_CHUNK_DAYS = 10
+
 
 @contextmanager
 def progress(total: Optional[int], desc: str) -> Iterator[Callable[[int], None]]:
@@ -86,18 +89,22 @@ def cmd_erase_contact(args) -> int:
 
 
 def cmd_analytics_recompute(args) -> int:
-    from hub.analytics import recompute_day
+    from hub.analytics import recompute_range
     from hub.models import utcnow
 
     with _runtime():
         today = utcnow().date()
-        days = [today - timedelta(days=n) for n in range(args.days - 1, -1, -1)]
+        first = today - timedelta(days=args.days - 1)
         rows = 0
-        with progress(len(days), "days") as step:
-            for day in days:
-                rows += recompute_day(args.company, day)
-                step(1)
-        print(f"recomputed {len(days)} days, {rows} rollup rows")
+        # Chunks of days: each is one set of grouped passes, and the bar still moves.
+        with progress(args.days, "days") as step:
+            start = first
+            while start <= today:
+                end = min(today, start + timedelta(days=RECOMPUTE_CHUNK_DAYS - 1))
+                rows += recompute_range(args.company, start, end)
+                step((end - start).days + 1)
+                start = end + timedelta(days=1)
+        print(f"recomputed {args.days} days, {rows} rollup rows")
     return 0
 
 

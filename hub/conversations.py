@@ -87,9 +87,10 @@ def reopen(principal: Principal, conversation: Conversation) -> Conversation:
             raise Conflict("the session is already open", code="session_open")
         try:
             with transaction():
+                now = utcnow()
                 (Conversation.update(status="active", ended_at=None, archived_at=None,
                                      reopened_count=Conversation.reopened_count + 1,
-                                     updated_at=utcnow())
+                                     reopened_at=now, updated_at=now)
                  .where(Conversation.id == conversation.id).execute())
         except peewee.IntegrityError:
             raise Conflict("the contact already has an open session on this channel",

@@ -15,7 +15,7 @@ MESSAGE_COLUMNS = ("id", "company_id", "conversation_id", "channel_id", "provide
                    "payload", "is_private", "status", "timestamp", "created_at")
 CONVERSATION_COLUMNS = ("id", "company_id", "channel_id", "assignee_id", "status", "priority",
                         "tags", "bot_enabled", "bot_handoff_at", "unread_count",
-                        "last_message_at", "last_message_preview", "reopened_count",
+                        "last_message_at", "last_message_preview", "reopened_count", "reopened_at",
                         "started_at", "ended_at", "updated_at")
 # Rows per COPY round trip.
 COPY_BATCH = 100_000
@@ -50,8 +50,10 @@ def _conversation(rng: random.Random, start: datetime) -> tuple[list[tuple], dic
         msgs.append(("agent", at, False))
         at += timedelta(minutes=rng.uniform(1, 60))
     closed = rng.random() < 0.7
+    # One in ten closed threads was closed early and reopened half way through.
+    reopened = start + (at - start) / 2 if closed and rng.random() < 0.1 else None
     return msgs, {"handoff": handoff, "closed": closed, "ended": at if closed else None,
-                  "reopened": 1 if closed and rng.random() < 0.1 else 0, "last": msgs[-1][1]}
+                  "reopened": 1 if reopened else 0, "reopened_at": reopened, "last": msgs[-1][1]}
 
 
 def load(params: dict[str, Any]) -> tuple[date, date, dict[str, int]]:
@@ -81,7 +83,7 @@ def load(params: dict[str, Any]) -> tuple[date, date, dict[str, int]]:
         status = "closed" if meta["closed"] else "active"
         conversations.append((conv_id, company, channel, agent, status, "medium", "[]",
                               meta["handoff"] is not None, meta["handoff"], 0, meta["last"], "",
-                              meta["reopened"], start, meta["ended"], meta["last"]))
+                              meta["reopened"], meta["reopened_at"], start, meta["ended"], meta["last"]))
         for sender, at, private in thread:
             direction = "in" if sender == "customer" else "out"
             messages.append((new_id(), company, conv_id, channel, new_id(), direction, sender,

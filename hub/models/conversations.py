@@ -33,13 +33,18 @@ class Conversation(BaseModel):
     last_customer_message_at = peewee.DateTimeField(null=True)  # opens the 24-hour window
     first_response_at = peewee.DateTimeField(null=True)
     reopened_count = peewee.IntegerField(default=0)
+    reopened_at = peewee.DateTimeField(null=True)  # the latest reopening
     started_at = peewee.DateTimeField(default=utcnow)
     ended_at = peewee.DateTimeField(null=True)
     archived_at = peewee.DateTimeField(null=True)
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("company", "status", "last_message_at"), False),)
+        indexes = ((("company", "status", "last_message_at"), False),
+                   # Range scans of the analytics rollups (migrations v0003, v0004).
+                   (("company", "started_at"), False),
+                   (("company", "ended_at"), False),
+                   (("company", "reopened_at"), False))
 
 
 # One open conversation per channel and contact, even when webhooks race (a partial index).

@@ -39,7 +39,8 @@ class AnalyticsRollup(BaseModel):
     computed_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("company", "day", "channel_key", "agent_key"), True),)
+        indexes = ((("company", "day", "channel_key", "agent_key"), True),
+                   (("day",), False))  # recomputing a day for every company (v0003)
 
 
 class ArchiveManifest(BaseModel):

@@ -5,9 +5,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from hub import analytics
+from hub import analytics, conversations
 from hub import db as hubdb
-from hub.models import AnalyticsRollup, Company, utcnow
+from hub.auth import Principal
+from hub.models import AnalyticsRollup, Company, Conversation, utcnow
 from tests.hub.builders import channel, contact, conversation, message
 
 DAY = date(2024, 3, 5)  # a Tuesday
@@ -73,17 +74,28 @@ def test_first_response_counts_from_bot_handoff(tenant):
 
 
 def test_resolution_and_reopened(tenant):
-    # Given three conversations opened that day, two closed (one had been reopened)
+    # Given three conversations opened that day, two closed, and one closed the day before
     ch = channel(tenant.company)
-    for n, (closed, reopened) in enumerate([(True, 0), (True, 2), (False, 0)]):
+    for n, closed in enumerate([True, True, False]):
         conversation(tenant.company, ch, contact(tenant.company, ch), at(9 + n),
                      status="closed" if closed else "active",
-                     ended_at=at(9 + n, 30) if closed else None, reopened_count=reopened)
+                     ended_at=at(9 + n, 30) if closed else None)
+    before = DAY - timedelta(days=1)
+    old = conversation(tenant.company, ch, contact(tenant.company, ch), at(9, day=before),
+                       status="closed", ended_at=at(10, day=before), reopened_count=1)
+    # When the old one is reopened through the service (which stamps reopened_at)
+    with hubdb.db.connection_context():
+        reopened = conversations.reopen(Principal(tenant.admin.id, tenant.company.id, "admin"),
+                                        old)
+        assert reopened.reopened_count == 2 and reopened.reopened_at is not None
+        Conversation.update(reopened_at=at(15)).where(Conversation.id == old.id).execute()
     recompute(tenant.company.id)
+    recompute(tenant.company.id, before)
     row = rollup(tenant.company.id)
-    # Expect 3 opened, 2 resolved in 30 minutes each, 1 reopened; resolution rate 2/3
+    # Expect 3 opened, 2 resolved in 30 minutes each, 1 reopened that day (none the day before)
     assert (row.conversations_opened, row.resolved_count, row.reopened_count) == (3, 2, 1)
     assert row.resolution_seconds == pytest.approx(3600)
+    assert rollup(tenant.company.id, day=before).reopened_count == 0
 
 
 def test_business_hours_only_count_opening_hours(tenant):
@@ -153,3 +165,45 @@ def test_stats_and_metrics_shape(tenant):
     assert all(m["status"] in {"success", "warning", "error", "info"} for m in metrics)
     assert len(board["volume"]) == 7 and board["agents"][0]["agentId"] == agent.id
     assert board["volume"][-1]["byChannel"] == {ch.name: 1}
+
+
+def test_range_recompute_equals_day_by_day(tenant):
+    # Given a thread spanning midnight, with a reply on each side, in a business-hours company
+    with hubdb.db.connection_context():
+        Company.update(settings={"businessHours": {"timezone": "UTC", "days": [0, 1, 2, 3, 4],
+                                                   "start": "09:00", "end": "18:00"}}).where(
+            Company.id == tenant.company.id).execute()
+    agent, _ = tenant.add_user()
+    ch = channel(tenant.company)
+    nxt = DAY + timedelta(days=1)
+    conv = conversation(tenant.company, ch, contact(tenant.company, ch), at(17, 30),
+                        assignee=agent, status="closed", ended_at=at(9, 30, day=nxt))
+    message(conv, at(17, 30), "customer")
+    message(conv, at(17, 40), "agent", agent)
+    message(conv, at(17, 50), "customer")
+    message(conv, at(9, 15, day=nxt), "agent", agent)
+    other = other_company()
+    plain = conversation(other, channel(other), contact(other), at(12))
+    message(plain, at(12), "customer")
+    message(plain, at(12, 3), "agent")
+
+    def snapshot():
+        with hubdb.db.connection_context():
+            return sorted((r.company_id, str(r.day), r.channel_key, r.agent_key,
+                           *[round(getattr(r, f), 3) for f in analytics.FIELDS])
+                          for r in AnalyticsRollup.select())
+
+    # When the two days are recomputed one by one, then as one range
+    recompute(None, DAY)
+    recompute(None, nxt)
+    by_day = snapshot()
+    with hubdb.db.connection_context():
+        analytics.recompute_range(None, DAY, nxt)
+    # Expect the same rows; the overnight reply waited 10 + 15 business minutes
+    assert snapshot() == by_day
+    assert rollup(tenant.company.id, day=nxt).response_seconds == pytest.approx(1500)
+
+
+def other_company():
+    with hubdb.db.connection_context():
+        return Company.create(name="Other Co", settings={})
