@@ -62,7 +62,8 @@ SESSION_JSON = {
         "id": STRING, "userId": NULLABLE_STRING, "agentId": NULLABLE_STRING,
         "assignedTo": NULLABLE_STRING,
         "status": {"type": "string", "enum": list(SESSION_STATUSES)},
-        "startedAt": STRING, "endedAt": NULLABLE_STRING, "subject": NULLABLE_STRING,
+        "startedAt": STRING, "endedAt": NULLABLE_STRING, "reopenedAt": NULLABLE_STRING,
+        "subject": NULLABLE_STRING,
         "priority": {"type": "string", "enum": list(PRIORITIES)},
         "tags": {"type": "array", "items": STRING},
         "channel": _nullable({"type": "object", "properties": {

@@ -81,7 +81,7 @@ def test_close_then_close_again_is_409_and_reopen(client, tenant):
     assert again.status_code == 409 and error_of(again) == "session_closed"
     reopened = client.put(f"/api/chat/sessions/{session['id']}/reopen", headers=tenant.headers)
     assert reopened.status_code == 200 and reopened.get_json()["status"] == "active"
-    assert reopened.get_json()["endedAt"] is None
+    assert reopened.get_json()["endedAt"] is None and reopened.get_json()["reopenedAt"]
     twice = client.put(f"/api/chat/sessions/{session['id']}/reopen", headers=tenant.headers)
     assert twice.status_code == 409
 
