@@ -15,8 +15,7 @@ from typing import Any, Optional
 from connectors.base import (OutboundMedia, OutboundMessage, PermanentSendError,
                              TransientSendError)
 from hub.attachments import file_path
-from hub.contacts import identity_for
-from hub.models import Attachment, Channel, Conversation, Message
+from hub.models import Attachment, Channel, Message
 from hub.ratelimit import take_turn, try_acquire_slot
 from hub.settings import get_settings
 
@@ -142,28 +141,18 @@ def _media(channel: Channel, attachment: Attachment) -> OutboundMedia:
     return media
 
 
-def _reply_to_provider_id(message: Message) -> Optional[str]:
-    if message.reply_to_provider_id:
-        return message.reply_to_provider_id
-    if message.reply_to_id:
-        original = Message.get_or_none(Message.id == message.reply_to_id)
-        return original.provider_message_id if original else None
-    return None
-
-
-def build_outbound(message: Message, channel: Channel) -> OutboundMessage:
-    """The OutboundMessage of a stored agent message; PermanentSendError when it cannot go."""
-    conversation = Conversation.get_by_id(message.conversation_id)
-    identity = identity_for(conversation.contact_id, channel.id) if conversation.contact_id \
-        else None
-    if identity is None:
+def build_outbound(message: Message, channel: Channel, recipient_id: Optional[str],
+                   attachments: list[Attachment],
+                   reply_to_provider_id: Optional[str]) -> OutboundMessage:
+    """The OutboundMessage of a stored agent message, from the parts the delivery loaded with
+    it; PermanentSendError when it cannot go."""
+    if recipient_id is None:
         raise PermanentSendError("the contact has no identity on this channel",
                                  code="no_recipient")
     payload: dict[str, Any] = message.payload or {}
-    attachments = list(Attachment.select().where(Attachment.message == message.id)
-                       .order_by(Attachment.created_at, Attachment.id))
     return OutboundMessage(
-        recipient_id=identity.external_id, text=message.content or None,
+        recipient_id=recipient_id, text=message.content or None,
         media=[_media(channel, a) for a in attachments], template=payload.get("template"),
-        reply_to_provider_id=_reply_to_provider_id(message), tag=payload.get("tag"),
-        idempotency_key=message.id, skip_parts=len(payload.get("providerMessageIds") or []))
+        reply_to_provider_id=message.reply_to_provider_id or reply_to_provider_id,
+        tag=payload.get("tag"), idempotency_key=message.id,
+        skip_parts=len(payload.get("providerMessageIds") or []))

@@ -1,12 +1,14 @@
 """Messages: idempotent inserts, monotonic statuses, thread order, read marks."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
 import peewee
 
 from hub import statuses
+from hub.db import db, transaction
 from hub.jobs import enqueue_after_commit
 from hub.models import Attachment, Conversation, Message, PendingStatus, new_id, utcnow
 from hub.presenters import message_dict
@@ -28,7 +30,10 @@ def insert_message(**fields: Any) -> tuple[Message, bool]:
     now = utcnow()
     fields.setdefault("created_at", now)
     fields.setdefault("timestamp", now)
-    Message.insert(**fields).on_conflict_ignore().execute()
+    # RETURNING hands back the new row in the same round trip (PostgreSQL, SQLite >= 3.35).
+    inserted = list(Message.insert(**fields).on_conflict_ignore().returning(Message).execute())
+    if inserted:
+        return inserted[0], True
     if fields.get("provider_message_id") and fields.get("channel"):
         row = Message.get((Message.channel == fields["channel"])
                           & (Message.provider_message_id == fields["provider_message_id"]))
@@ -47,15 +52,17 @@ def touch_conversation(conversation_id: str, message: Message) -> None:
     # A message older than the newest one (late job) must not replace the preview.
     newer = ((Conversation.last_message_at.is_null())
              | (Conversation.last_message_at <= message.timestamp))
-    (Conversation.update(last_message_at=message.timestamp, last_message_preview=preview,
-                         updated_at=utcnow())
-     .where((Conversation.id == conversation_id) & newer).execute())
+    touched = (Conversation.update(last_message_at=message.timestamp,
+                                   last_message_preview=preview, updated_at=utcnow())
+               .where((Conversation.id == conversation_id) & newer).execute())
     if message.direction == "in" and message.sender_type == "customer":
         updates["unread_count"] = Conversation.unread_count + 1
         later = ((Conversation.last_customer_message_at.is_null())
                  | (Conversation.last_customer_message_at < message.timestamp))
         (Conversation.update(last_customer_message_at=message.timestamp)
          .where((Conversation.id == conversation_id) & later).execute())
+    elif touched:  # updated_at is already set: spare the round trip
+        return
     Conversation.update(**updates).where(Conversation.id == conversation_id).execute()
 
 
@@ -80,13 +87,18 @@ def apply_status(channel_id: str, provider_message_id: str, status: str, timesta
 
 
 def advance_status(message: Message, status: str, timestamp: Optional[datetime] = None,
-                   error_code: Optional[str] = None,
-                   error_reason: Optional[str] = None) -> Optional[Message]:
-    """Move `message` to `status` if that is forward; returns the updated row or None."""
+                   error_code: Optional[str] = None, error_reason: Optional[str] = None,
+                   attachments: Optional[list[Attachment]] = None,
+                   **also: Any) -> Optional[Message]:
+    """Move `message` to `status` if that is forward; returns the updated row or None.
+
+    `also` are more columns written by the same UPDATE (only if the status moves);
+    `attachments` the message's, when the caller has them (spares a query for the event).
+    """
     if status not in statuses.RANK:
         return None
     timestamp = timestamp or utcnow()
-    changes: dict[str, Any] = {"status": status}
+    changes: dict[str, Any] = {**also, "status": status}
     if status == "failed":
         changes.update(error_code=error_code, error_reason=error_reason)
     elif status in ("delivered", "read", "sent"):
@@ -96,28 +108,34 @@ def advance_status(message: Message, status: str, timestamp: Optional[datetime] 
         changes[column] = timestamp
     if status == "read":
         changes.setdefault("delivered_at", timestamp)
-    updated = (Message.update(**changes)
-               .where((Message.id == message.id)
-                      & (Message.status.in_(statuses.lower_than(status)))).execute())
-    if not updated:
+    # The conditional UPDATE hands back the row it wrote (RETURNING): no second read.
+    rows = list(Message.update(**changes)
+                .where((Message.id == message.id)
+                       & (Message.status.in_(statuses.lower_than(status))))
+                .returning(Message).execute())
+    if not rows:
         return None
-    row = Message.get_by_id(message.id)
-    publish_after_commit(row.company_id, "message.updated", message_dict(row),
+    row = rows[0]
+    publish_after_commit(row.company_id, "message.updated", message_dict(row, attachments),
                          conversation_id=row.conversation_id)
     return row
 
 
 def apply_pending_statuses(message: Message) -> None:
-    """Apply statuses that arrived before this message (then forget them)."""
+    """Apply statuses that arrived before this message (then forget them).
+
+    One DELETE ... RETURNING takes them; the transaction keeps them if applying fails.
+    """
     if not message.channel_id or not message.provider_message_id:
         return
-    pending = list(PendingStatus.select().where(
-        (PendingStatus.channel == message.channel_id)
-        & (PendingStatus.provider_message_id == message.provider_message_id)))
-    for row in sorted(pending, key=lambda p: statuses.RANK.get(p.status, 0)):
-        advance_status(message, row.status, row.timestamp, row.error_code, row.error_reason)
-    if pending:
-        PendingStatus.delete().where(PendingStatus.id.in_([p.id for p in pending])).execute()
+    # Its own transaction only when there is none around it (a savepoint costs round trips).
+    with (nullcontext() if db.in_transaction() else transaction()):
+        pending = list(PendingStatus.delete().where(
+            (PendingStatus.channel == message.channel_id)
+            & (PendingStatus.provider_message_id == message.provider_message_id))
+            .returning(PendingStatus).execute())
+        for row in sorted(pending, key=lambda p: statuses.RANK.get(p.status, 0)):
+            advance_status(message, row.status, row.timestamp, row.error_code, row.error_reason)
 
 
 def thread(conversation_id: str, *, before: Optional[str] = None,

@@ -59,8 +59,8 @@ def send_agent_message(principal: Principal, conversation: Conversation, *, cont
     if not (content or "").strip() and not attachment_ids and not template:
         raise Unprocessable("a message needs content, an attachment or a template",
                             code="empty_message")
-    company = Company.get_by_id(principal.company_id)
-    if attachment_ids and not company_settings(company)["chat"]["fileSharing"]:
+    if attachment_ids and not company_settings(Company.get_by_id(principal.company_id)
+                                               )["chat"]["fileSharing"]:
         raise Forbidden("file sharing is disabled for this company", code="file_sharing_disabled")
     channel = Channel.get_by_id(conversation.channel_id) if conversation.channel_id else None
     deliverable = channel is not None and not is_private

@@ -6,7 +6,8 @@ rate limit), the share delivered, duplicates the emulator saw, p50/p99 time to `
 commit of the stored messages), and the queue ceiling: a plain Dramatiq no-op actor through the
 same workers. A second phase sets a limit well below the workers' capacity and checks that the
 achieved rate matches it (ratio_to_limit close to 1). Uses SQLite and the embedded Redis in a
-temporary dir, or DATABASE_URL / REDIS_URL when set.
+temporary dir, or REDIS_URL and a PostgreSQL server: with DATABASE_URL=postgresql://... the
+bench creates a database of its own on that server and drops it at the end.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {
@@ -41,8 +43,33 @@ def _environment(tmp: Path) -> dict[str, str]:
         from hub.embedded_redis import EmbeddedRedis
 
         env["REDIS_URL"] = EmbeddedRedis(tmp / "redis").start()
-    env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'hub.sqlite3'}"
+    url = os.environ.get("DATABASE_URL") or ""
+    env["DATABASE_URL"] = _create_pg_database(url) if url.startswith("postgres") \
+        else f"sqlite:///{tmp / 'hub.sqlite3'}"
     return env
+
+
+def _create_pg_database(url: str) -> str:
+    """A fresh database for this run on the server of `url`; its URL."""
+    import psycopg2
+
+    parts = urlparse(url)
+    name = f"bench_deliver_{secrets.token_hex(3)}"
+    admin = psycopg2.connect(urlunparse(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def _drop_pg_database(url: str) -> None:
+    import psycopg2
+
+    parts = urlparse(url)
+    admin = psycopg2.connect(urlunparse(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    admin.cursor().execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+    admin.close()
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -131,10 +158,16 @@ def _phase(emulator, principal, conversations, channel_id: str, n: int, rate: fl
     elapsed = time.monotonic() - started
     sent = list(Message.select().where(Message.id.in_(ids) & (Message.status == "sent")))
     latencies = [(m.sent_at - released_at).total_seconds() for m in sent]
+    # Between the first and the last `sent`: the rate once sending runs, without the start-up
+    # of the jobs (which weighs heavily in a 5-second phase).
+    spread = (max(latencies) - min(latencies)) if len(latencies) > 1 else 0.0
+    steady = (len(latencies) - 1) / spread if spread > 0 else None
     return {
         "messages": n, "configured_limit_per_second": rate, "fault_rate": fault_rate,
         "messages_per_second": round(n / elapsed, 1),
         "ratio_to_limit": round(n / elapsed / rate, 3),
+        "steady_messages_per_second": round(steady, 1) if steady else None,
+        "steady_ratio_to_limit": round(steady / rate, 3) if steady else None,
         "delivered_share": round(len(sent) / n, 4),
         "emulator_delivered": len(emulator.state.delivered()),
         "duplicates": emulator.state.duplicates(),
@@ -146,8 +179,9 @@ def _phase(emulator, principal, conversations, channel_id: str, n: int, rate: fl
     }
 
 
-def run(mode: str) -> dict:
-    params = MODES[mode]
+def run(mode: str, overrides: dict | None = None) -> dict:
+    params = {**MODES[mode], **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    load_before = os.getloadavg()
     print(f"bench.deliver mode={mode} " + " ".join(f"{k}={v}" for k, v in params.items()))
     tmp = Path(tempfile.mkdtemp(prefix="bench-deliver-"))
     env = _environment(tmp)
@@ -180,6 +214,10 @@ def run(mode: str) -> dict:
         limited = _phase(emulator, principal, conversations, channel_id, low * 5, low, 0.0,
                          "limited")
         result = {"bench": "deliver", "mode": mode, "params": params,
+                  "database": "postgresql" if env["DATABASE_URL"].startswith("postgres")
+                  else "sqlite", "cpus": os.cpu_count(),
+                  "load_average_before": [round(x, 2) for x in load_before],
+                  "load_average_after": [round(x, 2) for x in os.getloadavg()],
                   "baseline_noop_per_second": round(baseline, 1),
                   "ratio_to_noop": round(faulty["messages_per_second"] / baseline, 3),
                   "with_faults": faulty, "limit_bound": limited}
@@ -193,6 +231,9 @@ def run(mode: str) -> dict:
                 proc.kill()
         emulator.stop()
         db.close_connection()
+        if env["DATABASE_URL"].startswith("postgres"):
+            db.db.obj.close_all()
+            _drop_pg_database(env["DATABASE_URL"])
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results" / f"deliver-{mode}.json"
@@ -206,7 +247,12 @@ def main(argv: list[str] | None = None) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--quick", action="store_const", dest="mode", const="quick")
     group.add_argument("--full", action="store_const", dest="mode", const="full")
-    run(parser.parse_args(argv).mode or "quick")
+    parser.add_argument("--processes", type=int, help="worker processes (default per mode)")
+    parser.add_argument("--threads", type=int, help="threads per worker process")
+    parser.add_argument("--messages", type=int, help="messages in the phase with faults")
+    args = parser.parse_args(argv)
+    run(args.mode or "quick", {"processes": args.processes, "threads": args.threads,
+                               "messages": args.messages})
 
 
 if __name__ == "__main__":

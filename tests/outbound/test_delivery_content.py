@@ -99,6 +99,8 @@ def test_instagram_media_goes_by_signed_public_link(make_outbox, emulator, db_co
     path = url.split("127.0.0.1:5000", 1)[1]
     assert client.get(path).data == PNG  # the provider can fetch it without a token
     assert client.get(path.replace("sig=", "sig=0")).status_code == 404
+    # A forged signature with non-ASCII characters is a 404 too, not a 500.
+    assert client.get(path.replace("sig=", "sig=%C3%82")).status_code == 404
 
 
 def test_whatsapp_template_and_reply_context_reach_the_provider(make_outbox, emulator, db_conn):

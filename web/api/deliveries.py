@@ -57,7 +57,9 @@ def retry_delivery(message_id: str):
 def delivery_media(attachment_id: str):
     args = load_query(MediaLinkQuerySchema())
     expected = media_signature(attachment_id, args["expires"])
-    if args["expires"] < time.time() or not hmac.compare_digest(expected, args["sig"]):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a 500 for a forged link).
+    if args["expires"] < time.time() or not hmac.compare_digest(
+            expected.encode(), args["sig"].encode("utf-8", "surrogatepass")):
         raise NotFound("media not found")
     attachment = Attachment.get_or_none(Attachment.id == attachment_id)
     path = file_path(attachment) if attachment is not None else None
