@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from hub import statuses
+from hub import statuses, test_hooks
 from hub.contacts import upsert_contact
 from hub.conversations import ensure_open_conversation
 from hub.db import is_postgres
@@ -65,6 +65,7 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome) -> None:
         out.new_conversations.append(conversation.id)
     if not created:
         return
+    test_hooks.pause_after_insert()  # a no-op unless a test asks to kill the worker here
     for media in e.media:
         attachment = Attachment.create(
             company=channel.company_id, message=row.id, kind=media.kind,
