@@ -21,6 +21,7 @@ import requests
 from connectors.base import PermanentSendError, SendError, SendResult, TransientSendError
 from connectors.registry import get_connector
 from hub import delivery_policy as policy
+from hub import pending_events
 from hub.channel_config import channel_config
 from hub.db import transaction
 from hub.messages import advance_status, apply_pending_statuses
@@ -146,6 +147,8 @@ def _finish(delivery: Delivery, message: Message, channel: Channel, attempt: Del
             row_fields.update(provider_code=error.code, error=error.reason[:2000])
         DeliveryAttempt.update(outcome={"retrying": "retry"}.get(outcome.action, outcome.action),
                                **row_fields).where(DeliveryAttempt.id == attempt.id).execute()
+        # Echoes and reactions that overtook this outcome (webhooks faster than our commit).
+        pending_events.after_delivery(channel, message, payload["providerMessageIds"])
     log.info("deliver message=%s channel=%s attempt=%s outcome=%s code=%s ms=%d", message.id,
              channel.kind, attempt.number, outcome.action, error.code if error else None,
              latency_ms)
