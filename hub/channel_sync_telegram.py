@@ -6,15 +6,12 @@ stalest private-chat identities. Groups (negative chat ids) have no person behin
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from hub.channel_sync import SyncError, get_json
 from hub.channel_sync_meta import PROFILE_BATCH, PROFILE_MAX_AGE
 from hub.db import transaction
 from hub.models import Contact, ContactIdentity, utcnow
-
-log = logging.getLogger("hub.channel_sync")
 
 
 def _is_private_chat(external_id: str) -> bool:
