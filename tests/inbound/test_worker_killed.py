@@ -4,6 +4,9 @@ The first worker is started with the HUB_TEST_PAUSE_AFTER_INSERT hook: it insert
 writes a marker file and sleeps inside the open transaction. The test kills its whole process
 group (no rollback sent, no ack), starts a second worker, and Dramatiq's Redis broker requeues
 the unacked job once the dead worker's heartbeat is older than the (test-short) timeout.
+
+The two workers and the job use a Redis namespace of their own: other worker processes of the
+run (the browser tests' session-wide hub) must not take the job instead.
 """
 from __future__ import annotations
 
@@ -13,12 +16,17 @@ import subprocess
 import sys
 import time
 
+import json
+
+import dramatiq
 import pytest
+from dramatiq.brokers.redis import RedisBroker
 
 from hub import db as hubdb
 from hub.models import Contact, Conversation, Message, WebhookEvent
+from hub.settings import get_settings
 from tests.inbound.builders import wa_message
-from tests.inbound.conftest import ROOT, create_channel, post_webhook
+from tests.inbound.conftest import ROOT, create_channel
 
 # The broker declares a silent worker dead after 2 s and runs maintenance on every command.
 FAST_REQUEUE = {"HUB_BROKER_HEARTBEAT_TIMEOUT_MS": "2000",
@@ -32,6 +40,11 @@ def _wait(predicate, timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
+def _namespace() -> str:
+    """Starts with the run's namespace, so the per-test Redis cleanup removes it too."""
+    return f"{get_settings().redis_namespace}kill"
+
+
 @pytest.fixture
 def worker_process(hub_env):
     """Start worker processes (own process group each); kill leftovers after the test."""
@@ -40,7 +53,8 @@ def worker_process(hub_env):
     def start(**extra_env: str) -> subprocess.Popen:
         proc = subprocess.Popen(
             [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-             "--threads", "1"], cwd=ROOT, env={**hub_env, **FAST_REQUEUE, **extra_env},
+             "--threads", "1"], cwd=ROOT, env={**hub_env, **FAST_REQUEUE, "HUB_REDIS_NAMESPACE": _namespace(),
+                                   **extra_env},
             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started.append(proc)
         return proc
@@ -71,8 +85,13 @@ def test_worker_killed_between_insert_and_commit_gives_one_message(client, tenan
     channel = create_channel(client, tenant, "whatsapp", emulator)
     # Given a worker that stops right after inserting the message, transaction still open
     first = worker_process(HUB_TEST_PAUSE_AFTER_INSERT=str(marker))
-    answer = post_webhook(client, "whatsapp", channel["id"], wa_message(text="killed once"))
-    assert answer.status_code == 200
+    with hubdb.db.connection_context():
+        event = WebhookEvent.create(company=tenant.company.id, channel=channel["id"],
+                                    kind="whatsapp", dedupe_key="kill-1",
+                                    body=json.dumps(wa_message(text="killed once")))
+    broker = RedisBroker(url=get_settings().redis_url, namespace=f"{_namespace()}:dq")
+    broker.enqueue(dramatiq.Message(queue_name="inbound", actor_name="process_webhook",
+                                    args=(event.id,), kwargs={}, options={}))
     _wait(marker.exists)
     assert _counts() == (0, 0, 0, "pending")  # nothing of the open transaction is visible
     # When the worker is SIGKILLed mid-job and a new worker starts
