@@ -124,13 +124,18 @@ def poll_telegram(channel: Channel, creds: dict[str, Any], state: dict[str, Any]
 
 
 def sync_telegram(channel: Channel, creds: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    """getWebhookInfo for the channel page, and a polling round for bots in polling mode."""
+    """getWebhookInfo for the channel page, a polling round for bots in polling mode, and the
+    contacts' profiles (getChat)."""
+    from hub.channel_sync_telegram import refresh_telegram_profiles
+
     info = get_json(_telegram_url(channel, creds, "getWebhookInfo"))
     state["webhookInfo"] = info.get("result") or {}
     polled = 0
     if (channel.settings or {}).get("mode") == "polling":
         polled = poll_telegram(channel, creds, state)
-    return {"polled": polled}
+    profiles = refresh_telegram_profiles(
+        channel, creds, lambda method: _telegram_url(channel, creds, method))
+    return {"polled": polled, "profiles": profiles}
 
 
 def _save_state(channel: Channel, state: dict[str, Any]) -> None:

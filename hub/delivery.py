@@ -25,6 +25,7 @@ from peewee import fn
 from connectors.base import PermanentSendError, SendError, SendResult, TransientSendError
 from connectors.registry import get_connector
 from hub import delivery_policy as policy
+from hub import pending_events
 from hub.channel_config import channel_config
 from hub.db import transaction
 from hub.delivery_job import DeliveryJob, load_job
@@ -126,7 +127,7 @@ def _claim_and_start(job: DeliveryJob, now: datetime, *, mark_sending: bool
     """Claim the delivery, write the attempt's row (before the send, so a crash mid-send
     shows) and mark the message `sending`, in one transaction; the attempt's id, or None
     when another worker has the delivery."""
-    delivery, message = job.delivery, job.message
+    delivery = job.delivery
     with transaction():
         if not claim(delivery, now):
             return None
@@ -182,6 +183,8 @@ def _finish(job: DeliveryJob, attempt_id: str, latency_ms: int, *,
             row_fields.update(provider_code=error.code, error=error.reason[:2000])
         DeliveryAttempt.update(outcome={"retrying": "retry"}.get(outcome.action, outcome.action),
                                **row_fields).where(DeliveryAttempt.id == attempt_id).execute()
+        # Echoes and reactions that overtook this outcome (webhooks faster than our commit).
+        pending_events.after_delivery(channel, message, payload["providerMessageIds"])
     log.info("deliver message=%s channel=%s attempt=%s outcome=%s code=%s ms=%d", message.id,
              channel.kind, attempts, outcome.action, error.code if error else None, latency_ms)
     return outcome

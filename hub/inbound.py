@@ -53,11 +53,11 @@ def process_webhook_event(event_id: str) -> Optional[str]:
         (WebhookEvent.update(status=status, processed_at=utcnow(), error=None,
                              attempts=WebhookEvent.attempts + 1)
          .where(WebhookEvent.id == event.id).execute())
-        _after_commit(channel, out)
+        publish_outcome(channel, out)
     return status
 
 
-def _after_commit(channel: Channel, out: Outcome) -> None:
+def publish_outcome(channel: Channel, out: Outcome) -> None:
     """Queue the realtime events and follow-up jobs; they run once the transaction commits."""
     company_id = channel.company_id
     new = set(out.new_conversations)

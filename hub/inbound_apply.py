@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from hub import statuses
+from hub import pending_events, statuses, test_hooks
 from hub.contacts import upsert_contact
 from hub.conversations import ensure_open_conversation
 from hub.db import is_postgres
@@ -45,8 +45,17 @@ def _find(channel: Channel, provider_message_id: str, lock: bool = False) -> Opt
     return query.first()
 
 
-def apply_message(channel: Channel, e: InboundMessage, out: Outcome) -> None:
-    """Contact, open conversation, message (unique per provider id), its files and statuses."""
+def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bool = False) -> None:
+    """Contact, open conversation, message (unique per provider id), its files and statuses.
+
+    An echo with an unknown id while a delivery to the contact is `sending` may be that very
+    message, answered by the provider before `deliver` recorded its id: it is parked instead
+    (`release=True` when pending_events inserts it after all).
+    """
+    if (e.direction == "out" and not release and _find(channel, e.provider_message_id) is None
+            and pending_events.delivery_in_flight(channel, e.contact.external_id)):
+        pending_events.park(channel, "echo", e.provider_message_id, e)
+        return
     contact = upsert_contact(channel.company_id, channel.id, e.contact)
     conversation, conversation_created = ensure_open_conversation(
         channel.company_id, channel.id, contact.id, started_at=e.timestamp)
@@ -65,6 +74,7 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome) -> None:
         out.new_conversations.append(conversation.id)
     if not created:
         return
+    test_hooks.pause_after_insert()  # a no-op unless a test asks to kill the worker here
     for media in e.media:
         attachment = Attachment.create(
             company=channel.company_id, message=row.id, kind=media.kind,
@@ -79,6 +89,7 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome) -> None:
             & Message.reply_to.is_null()).execute())
     touch_conversation(conversation.id, row)
     apply_pending_statuses(row)
+    pending_events.apply_parked(channel, [row.provider_message_id], out)
     out.created_messages.append(row.id)
     out.touched_conversations.append(conversation.id)
 
@@ -86,13 +97,8 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome) -> None:
 def apply_edit(channel: Channel, e: MessageEdit, out: Outcome) -> None:
     """New text for a stored message, keeping the previous versions in payload.editHistory."""
     row = _find(channel, e.provider_message_id, lock=True)
-    if row is None:  # the edit overtook its message: store the edited version now
-        apply_message(channel, InboundMessage(provider_message_id=e.provider_message_id,
-                                              contact=e.contact, timestamp=e.timestamp,
-                                              message_type="text", text=e.text), out)
-        Message.update(edited_at=e.timestamp).where(
-            (Message.channel == channel.id)
-            & (Message.provider_message_id == e.provider_message_id)).execute()
+    if row is None:  # the edit overtook its message: applied when the message arrives
+        pending_events.park(channel, "edit", e.provider_message_id, e)
         return
     if row.edited_at is not None and row.edited_at >= e.timestamp:
         return  # this edit, or a later one, is already applied
@@ -113,12 +119,15 @@ def apply_deletion(channel: Channel, e: MessageDeletion, out: Outcome) -> None:
                       & Message.deleted_at.is_null()).execute())
     if updated:
         out.updated_messages.append(_find(channel, e.provider_message_id).id)
+    elif _find(channel, e.provider_message_id) is None:  # applied when the message arrives
+        pending_events.park(channel, "deletion", e.provider_message_id, e)
 
 
 def apply_reaction(channel: Channel, e: Reaction, out: Outcome) -> None:
     """Set or remove the contact's reaction in payload.reactions (one per reactor, latest wins)."""
     row = _find(channel, e.target_provider_message_id, lock=True)
-    if row is None:
+    if row is None:  # the reaction overtook its message: applied when the message arrives
+        pending_events.park(channel, "reaction", e.target_provider_message_id, e)
         return
     payload = dict(row.payload or {})
     reactions = [r for r in payload.get("reactions") or [] if r.get("by") != e.contact.external_id]

@@ -39,6 +39,14 @@ class Settings:
     widget_dns_resolver: Optional[str] = None
     widget_verify_scheme: str = "https"
     widget_verify_port: Optional[int] = None
+    # Dramatiq's Redis broker: a worker silent this long (ms) is dead and its unacked jobs are
+    # requeued by the next maintenance, run on this many commands out of a million.
+    broker_heartbeat_timeout_ms: int = 60_000
+    broker_maintenance_chance: int = 1000
+    # Test hook only (HUB_TEST_PAUSE_AFTER_INSERT=<marker file>): process_webhook writes the
+    # marker and sleeps right after inserting a message, inside its transaction, so a test can
+    # SIGKILL a real worker between two steps. Never set in production.
+    test_pause_after_insert: Optional[str] = None
 
     @property
     def sqlite_path(self) -> Path:
@@ -111,6 +119,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         widget_verify_scheme=env.get("HUB_WIDGET_VERIFY_SCHEME", "https"),
         widget_verify_port=int(env["HUB_WIDGET_VERIFY_PORT"]) if env.get("HUB_WIDGET_VERIFY_PORT")
         else None,
+        broker_heartbeat_timeout_ms=int(env.get("HUB_BROKER_HEARTBEAT_TIMEOUT_MS", 60_000)),
+        broker_maintenance_chance=int(env.get("HUB_BROKER_MAINTENANCE_CHANCE", 1000)),
+        test_pause_after_insert=env.get("HUB_TEST_PAUSE_AFTER_INSERT") or None,
     )
 
 

@@ -5,7 +5,7 @@ import dramatiq
 from dramatiq.middleware import CurrentMessage
 
 import workers.broker  # noqa: F401
-from hub import inbound, media, routing, webhook_events
+from hub import inbound, media, pending_events, routing, webhook_events
 from workers.scheduler import register
 
 # Attempts of process_webhook after the first; the last failure marks the event failed.
@@ -57,7 +57,8 @@ def route_conversation(conversation_id: str) -> None:
 
 @dramatiq.actor(queue_name="default", max_retries=0)
 def sweep_webhook_events() -> int:
-    """Enqueue again raw events still pending after a minute."""
+    """Enqueue again raw events still pending after a minute; release stale parked echoes."""
+    pending_events.sweep_stale_echoes()
     return webhook_events.sweep_pending()
 
 

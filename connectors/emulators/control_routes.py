@@ -84,6 +84,15 @@ def queue_update(token: str) -> Any:
     return jsonify(get_state().queue_update(token, _json()))
 
 
+@bp.post("/telegram/chats")
+def telegram_chat() -> Any:
+    """Seed the Chat object getChat returns: {"id", "first_name", "last_name", "username"}."""
+    body = _json()
+    if not str(body.get("id", "")).lstrip("-").isdigit():
+        return jsonify({"error": "id must be a chat id"}), 400
+    return jsonify(get_state().set_telegram_chat(body))
+
+
 @bp.post("/status-webhook")
 def status_webhook() -> Any:
     """Post a signed status webhook to the hub: {hubUrl, kind, channelId, appSecret, ...}."""

@@ -61,6 +61,8 @@ class EmulatorState:
                 "whatsapp": None, "graph": None, "telegram": None}
             self.auto_status: Optional[dict[str, Any]] = None
             self.templates: Optional[list[dict[str, Any]]] = None  # None: the defaults
+            # Chat objects getChat answers with, by chat id (others: a generic emulated chat).
+            self.telegram_chats: dict[str, dict[str, Any]] = {}
             self._ids = itertools.count(1)
             # A per-run part keeps ids unique across emulator restarts against one hub database.
             self._run = secrets.randbelow(10**6)
@@ -114,6 +116,17 @@ class EmulatorState:
         """How many accepted sends repeat an earlier send's exact content."""
         keys = [d["content_key"] for d in self.delivered(provider)]
         return len(keys) - len(set(keys))
+
+    def set_telegram_chat(self, chat: dict[str, Any]) -> dict[str, Any]:
+        """Seed the Chat object getChat returns for chat["id"] (first_name, username ...)."""
+        stored = {"type": "private", **chat, "id": int(chat["id"])}
+        with self.lock:
+            self.telegram_chats[str(stored["id"])] = stored
+        return stored
+
+    def telegram_chat(self, chat_id: Any) -> Optional[dict[str, Any]]:
+        with self.lock:
+            return self.telegram_chats.get(str(chat_id))
 
     # -- media -----------------------------------------------------------------------------
     def add_media(self, media_id: str, content: bytes, mime_type: str,

@@ -1,4 +1,5 @@
-"""Telegram Bot API: send methods, getFile and file download, webhook methods, getUpdates."""
+"""Telegram Bot API: send methods, getFile and file download, webhook methods, getUpdates,
+getChat."""
 from __future__ import annotations
 
 import json
@@ -163,6 +164,14 @@ def _get_updates(token: str, p: dict[str, Any]) -> Any:
     return pending[:limit]
 
 
+def _get_chat(token: str, p: dict[str, Any]) -> Any:
+    """A seeded Chat object, else the generic one the chat id implies."""
+    chat = get_state().telegram_chat(p.get("chat_id")) or objects.chat_for(p.get("chat_id"))
+    if chat is None:
+        raise BotApiError(400, "Bad Request: chat not found")
+    return chat
+
+
 def _answer_callback(token: str, p: dict[str, Any]) -> Any:
     if not p.get("callback_query_id"):
         raise BotApiError(400, "Bad Request: query is too old and response timeout expired "
@@ -178,7 +187,7 @@ METHODS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "sendVideo": _sender("video"), "sendSticker": _sender("sticker"),
     "getFile": _get_file, "setWebhook": _set_webhook, "deleteWebhook": _delete_webhook,
     "getWebhookInfo": _webhook_info, "getUpdates": _get_updates,
-    "answerCallbackQuery": _answer_callback,
+    "answerCallbackQuery": _answer_callback, "getChat": _get_chat,
 }
 
 

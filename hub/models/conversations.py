@@ -127,3 +127,25 @@ class PendingStatus(BaseModel):
 
     class Meta:
         indexes = ((("channel", "provider_message_id", "status"), True),)
+
+
+class PendingEvent(BaseModel):
+    """An edit, deletion, reaction or echo that arrived before its message; applied on arrival.
+
+    `provider_message_id` is the message the event is waiting for (for an echo: its own id,
+    waiting for our delivery to record it); `event` is the normalized event as JSON.
+    """
+
+    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
+    kind = peewee.CharField(max_length=16)  # edit, deletion, reaction, echo
+    provider_message_id = peewee.CharField(max_length=200)
+    external_id = peewee.CharField(max_length=200)  # the contact's provider id
+    dedupe_key = peewee.CharField(max_length=64)  # hash of the event: a rerun parks nothing new
+    event = JSONField(default=dict)
+    timestamp = peewee.DateTimeField()
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("channel", "dedupe_key"), True),
+                   (("channel", "provider_message_id"), False),
+                   (("channel", "kind", "external_id"), False))

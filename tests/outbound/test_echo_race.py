@@ -1,0 +1,130 @@
+"""Webhooks about our own message that arrive before `deliver` recorded the provider's id.
+
+The race is made deterministic: the real connector sends to the emulator, and before its
+answer goes back to `deliver`, another thread posts the provider's webhook (echo, reaction,
+status) through the signed endpoint and processes it to the end, as a fast worker would.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import pytest
+
+from connectors.registry import get_connector
+from hub import db as hubdb
+from hub import delivery, inbound
+from hub.models import Message, PendingEvent, PendingStatus, WebhookEvent
+from tests.inbound.conftest import post_webhook
+
+PAGE = "2200"  # the Messenger page of tests/outbound/conftest.py
+
+
+def _messaging(psid: str, ms: int, **item) -> dict:
+    return {"object": "page", "entry": [{"id": PAGE, "time": ms, "messaging": [
+        {"timestamp": ms, **item}]}]}
+
+
+def echo(mid: str, psid: str, text: str, ms: int = 1718031600000) -> dict:
+    return _messaging(psid, ms, sender={"id": PAGE}, recipient={"id": psid},
+                      message={"mid": mid, "is_echo": True, "app_id": 1, "text": text})
+
+
+def reaction(mid: str, psid: str, ms: int = 1718031600500) -> dict:
+    return _messaging(psid, ms, sender={"id": psid}, recipient={"id": PAGE},
+                      reaction={"mid": mid, "action": "react", "emoji": "\U0001F44D"})
+
+
+def wa_status(wamid: str, status: str, phone: str) -> dict:
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp",
+                                        "metadata": {"phone_number_id": "1100"},
+                                        "statuses": [{"id": wamid, "status": status,
+                                                      "timestamp": "1718031700",
+                                                      "recipient_id": phone}]}}]}]}
+
+
+@pytest.fixture
+def webhooks_during_send(app, monkeypatch):
+    """Make the next sends run `bodies(provider_ids)` through the hub before `deliver` sees
+    the provider's answer."""
+    def install(box, bodies: Callable[[list[str]], list[dict]]) -> None:
+        real = get_connector(box.channel.kind)
+
+        class Racing:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def send(self, config, outbound, http):
+                result = real.send(config, outbound, http)
+                errors: list[BaseException] = []
+                thread = threading.Thread(target=_process, args=(
+                    app, box, bodies(result.provider_message_ids), errors))
+                thread.start()
+                thread.join()
+                assert not errors, errors
+                return result
+
+        monkeypatch.setattr(delivery, "get_connector", lambda kind: Racing())
+
+    return install
+
+
+def _process(app, box, bodies, errors) -> None:
+    try:
+        client = app.test_client()
+        for body in bodies:
+            answer = post_webhook(client, box.channel.kind, box.channel.id, body)
+            assert answer.status_code == 200, answer.get_json()
+            with hubdb.db.connection_context():  # a worker thread's own connection
+                status = inbound.process_webhook_event(answer.get_json()["eventId"])
+            assert status == "processed"
+    except BaseException as exc:  # reported in the test's thread
+        errors.append(exc)
+
+
+def test_echo_and_reaction_before_the_send_is_recorded_make_no_second_message(
+        make_outbox, emulator, webhooks_during_send, db_conn):
+    box = make_outbox("messenger")
+    psid = "psid-1"
+    webhooks_during_send(box, lambda ids: [echo(ids[0], psid, "on its way"),
+                                           reaction(ids[0], psid)])
+    # Given our message, whose echo and the customer's reaction overtake `deliver`
+    message = box.send("on its way")
+    # When the delivery records the send
+    assert delivery.deliver(message.id).action == "sent"
+    # Then there is one outgoing message, with the provider's id and the reaction
+    rows = list(Message.select().where(Message.direction == "out"))
+    assert [r.id for r in rows] == [message.id]
+    assert rows[0].status == "sent" and rows[0].provider_message_id
+    assert [r["emoji"] for r in rows[0].payload["reactions"]] == ["\U0001F44D"]
+    assert PendingEvent.select().count() == 0
+    assert {e.status for e in WebhookEvent.select()} == {"processed"}
+
+
+def test_message_typed_in_the_providers_app_during_a_send_is_kept(
+        make_outbox, emulator, webhooks_during_send, db_conn):
+    box = make_outbox("messenger")
+    psid = "psid-1"
+    # Given an agent writing from Messenger's own app while our send is in flight
+    webhooks_during_send(box, lambda ids: [echo("m_typed_in_app", psid, "typed in the app"),
+                                           echo(ids[0], psid, "from the hub")])
+    message = box.send("from the hub")
+    assert delivery.deliver(message.id).action == "sent"
+    # Then both exist once: ours, and the app's, inserted once no delivery was in flight
+    rows = {r.content: r for r in Message.select().where(Message.direction == "out")}
+    assert set(rows) == {"from the hub", "typed in the app"}
+    assert rows["typed in the app"].provider_message_id == "m_typed_in_app"
+    assert rows["from the hub"].id == message.id
+    assert PendingEvent.select().count() == 0
+
+
+def test_whatsapp_status_before_the_send_is_recorded_is_applied(
+        make_outbox, emulator, webhooks_during_send, db_conn):
+    box = make_outbox("whatsapp")
+    webhooks_during_send(box, lambda ids: [wa_status(ids[0], "delivered", "15550001111")])
+    message = box.send("fast status")
+    assert delivery.deliver(message.id).action == "sent"
+    row = Message.get_by_id(message.id)
+    assert row.status == "delivered" and PendingStatus.select().count() == 0
+    assert Message.select().count() == 1
