@@ -46,6 +46,8 @@ function render() {
   const header = el('header', { class: 'header' }, el('div', { class: 'title' }, s.title));
   if (!embedded()) header.append(el('button', { class: 'close', 'aria-label': 'Close chat', onclick: () => setOpen(false) }, '×'));
   const panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': s.title }, header);
+  // Nobody online: say so, but keep the form and composer; an agent answers later.
+  if (state.config.online === false && state.config.offlineMessage) panel.append(el('p', { class: 'offline', role: 'status' }, state.config.offlineMessage));
   if (state.error) panel.append(el('div', { class: 'error', role: 'alert' }, state.error));
   panel.append(state.token ? threadView() : formView());
   root.append(panel);
