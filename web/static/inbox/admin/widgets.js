@@ -6,7 +6,8 @@ import { toast } from '../dom.js';
 
 const TYPES = ['floating', 'embedded', 'popup'];
 const FIELD_TYPES = ['name', 'email', 'phone', 'text', 'textarea', 'select'];
-const state = { widgets: [], current: null, draft: null, stats: null };
+// `fresh`: the secret of a widget just created, which the API returns in full only that once.
+const state = { widgets: [], current: null, draft: null, stats: null, fresh: null };
 
 bootPage(async (root) => {
   root.append(h('div', { class: 'widgets-admin' },
@@ -42,14 +43,14 @@ function renderList() {
   nav.append(h('h2', { text: 'Widgets' }), h('ul', { class: 'widgets-admin__items' }, state.widgets.map((w) => h('li', {},
     h('button', { type: 'button', class: 'link-btn', 'aria-current': state.current && w.id === state.current.id ? 'true' : null,
       onclick: () => select(w), text: `${w.name} · ${w.type}${w.status === 'active' ? '' : ' (off)'}` })))));
-  const form = h('form', { class: 'field', 'aria-label': 'New widget' },
+  const form = h('form', { class: 'field', 'aria-label': 'Create a widget' },
     h('label', { for: 'w-new-name', text: 'New widget' }),
     h('input', { id: 'w-new-name', name: 'name', placeholder: 'Website chat', required: true, autocomplete: 'off' }),
     h('button', { type: 'submit', class: 'btn btn--primary', text: 'Create widget' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const w = await act(() => api('/api/widgets', { method: 'POST', body: { name: form.elements.name.value } }), 'Widget created');
-    if (w) await load(w.id);
+    if (w) { state.fresh = { id: w.id, secret: w.secret }; await load(w.id); }
   });
   nav.append(form);
 }
@@ -102,10 +103,18 @@ function renderEditor() {
     h('h3', { text: 'Embed code' }),
     h('p', { class: 'muted', text: 'Paste this before </body> on the pages of your verified domains.' }),
     h('pre', { class: 'code code--block', id: 'embed-code', text: w.embedCode || '' }),
-    w.secret ? h('div', {}, h('h3', { text: 'Identity verification secret' }), h('pre', { class: 'code code--block', text: w.secret }),
-      h('p', { class: 'muted', text: 'Host sites pass userId and userHash = HMAC-SHA256(secret, userId) in hex.' })) : null,
+    secretBlock(w),
     domains(w), h('div', { id: 'widget-stats' }));
   renderStats();
+}
+
+function secretBlock(w) {
+  const fresh = state.fresh && state.fresh.id === w.id ? state.fresh.secret : null;
+  return h('div', {}, h('h3', { text: 'Identity verification secret' }),
+    h('pre', { class: 'code code--block', id: 'widget-secret', text: fresh || w.secret || '' }),
+    h('p', { class: 'muted', text: fresh ? 'Copy it now: it is shown in full only once.'
+      : 'Shown in full only when the widget is created.' }),
+    h('p', { class: 'muted', text: 'Host sites pass userId and userHash = HMAC-SHA256(secret, userId) in hex.' }));
 }
 
 function preChatFields(d) {
