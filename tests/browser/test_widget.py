@@ -25,8 +25,6 @@ from tests.widget.servers import StaticServer
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HAS_PIPELINE = importlib.util.find_spec("hub.webhook_intake") is not None
 HAS_DELIVERY = importlib.util.find_spec("workers.outbound") is not None
 
@@ -80,16 +78,6 @@ def _host_page(hub: str, widget_id: str) -> bytes:
 <style>body {{ font-family: serif; background: #fffbe6; }} iframe {{ outline: 0; }}</style></head>
 <body><h1>Chairs &amp; tables</h1><p>Our shop.</p>
 <script src="{hub}/widget.js?id={widget_id}" async></script></body></html>""").encode()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def _setup_widget(hub: str, tenant, host: StaticServer) -> dict:
@@ -152,7 +140,6 @@ def test_visitor_chats_from_an_authorized_page(hub_server, tenant, browser):
             send_agent_message(Principal(tenant.admin.id, tenant.company.id, "admin"),
                                conversation, content="Yes, we ship to Lyon in 2 days.")
         frame.get_by_text("Yes, we ship to Lyon in 2 days.").wait_for(timeout=20000)
-        page.screenshot(path=str(ROOT / "docs" / "screenshots" / "widget.png"))
         # A returning visitor (same browser) sees the conversation again.
         page.reload()
         frame = page.frame_locator("iframe[data-hub-widget]")

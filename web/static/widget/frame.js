@@ -256,6 +256,7 @@ document.addEventListener('visibilitychange', markRead);
 window.addEventListener('message', (event) => {
   if (event.source !== window.parent || event.origin !== hostOrigin()) return;
   const data = event.data || {};
+  if (data.type === 'hub-widget:layout') document.documentElement.dataset.layout = data.layout === 'full' ? 'full' : 'float';
   if (data.type === 'hub-widget:identity') {
     if (data.user && data.user.userId) state.identity = { userId: String(data.user.userId), userHash: String(data.user.userHash || '') };
     if (state.config && state.config.type === 'popup' && !sessionStorage.getItem('hub-popup-shown')) {
