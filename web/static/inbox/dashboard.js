@@ -7,6 +7,8 @@ const LABELS = {
   totalSessions: 'Conversations', activeSessions: 'Open now',
   averageResponseTime: 'Avg. response (min)', messagesExchanged: 'Messages',
 };
+const TRENDS = { up: '↑ up', down: '↓ down', stable: '→ stable' };
+const STATUS_PILL = { success: 'active', warning: 'prospect', error: 'failed', info: 'closed' };
 const SVG_NS = 'http://www.w3.org/2000/svg';
 // Series colours by position; the legend names them, so colour is never the only cue.
 const PALETTE = ['#2563eb', '#16a34a', '#f59e0b', '#db2777', '#7c3aed', '#0891b2'];
@@ -27,9 +29,12 @@ bootPage(async (root) => {
   const list = metrics && (Array.isArray(metrics) ? metrics : metrics.metrics || metrics.items);
   if (Array.isArray(list) && list.length) {
     root.appendChild(h('div', { class: 'card', id: 'metrics' }, h('h2', { text: 'Metrics, last 7 days' }),
-      h('table', { class: 'table' }, h('tbody', {}, list.map((m) => h('tr', { dataset: { id: m.id || '' } },
-        h('td', { text: m.name }), h('td', { text: String(m.value) }),
-        h('td', {}, h('span', { class: `pill pill--${m.status === 'success' ? 'active' : m.status === 'error' ? 'failed' : 'closed'}`, text: `${m.trend || ''} ${m.status || ''}` }))))))));
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['Metric', 'Value', 'Against the 7 days before', 'Status'].map((t) => h('th', { scope: 'col', text: t })))),
+        h('tbody', {}, list.map((m) => h('tr', { dataset: { id: m.id || '' } },
+          h('td', { text: m.name }), h('td', { text: String(m.value) }),
+          h('td', { class: 'trend', text: TRENDS[m.trend] || '' }),
+          h('td', {}, h('span', { class: `pill pill--${STATUS_PILL[m.status] || 'closed'}`, text: m.status || '' }))))))));
   }
   if (series && Array.isArray(series.agents)) {
     root.appendChild(h('div', { class: 'card', id: 'agents' }, h('h2', { text: 'Agents' }), table(series.agents, [
