@@ -11,7 +11,7 @@ from hub.auth import Principal
 from hub.companies import merged
 from hub.crypto import decrypt, encrypt, mask
 from hub.db import transaction
-from hub.models import Channel, Widget, utcnow
+from hub.models import Channel, User, Widget, utcnow
 from hub.scoping import get_scoped, scoped
 from hub.settings import get_settings
 
@@ -32,6 +32,13 @@ DEFAULT_PRE_CHAT_FIELDS: list[dict[str, Any]] = [
 
 def widget_settings(widget: Widget) -> dict[str, Any]:
     return merged(DEFAULT_SETTINGS, widget.settings)
+
+
+def agents_online(company_id: str) -> bool:
+    """Whether an active agent of the company is online now (presence keeps User.status)."""
+    return User.select(User.id).where(User.company == company_id, User.is_active == True,  # noqa: E712
+                                      User.role.in_(("admin", "support")),
+                                      User.status == "online").exists()
 
 
 def embed_snippet(widget_id: str) -> str:

@@ -13,6 +13,7 @@ bp = Blueprint("inbox", __name__, template_folder="templates", static_folder="st
 # Admin pages: path segment -> (title, module under static/inbox/admin/).
 ADMIN_PAGES = {
     "channels": "Channels",
+    "widgets": "Widgets",
     "users": "Users",
     "canned-responses": "Canned responses",
     "deliveries": "Failed deliveries",

@@ -1,4 +1,7 @@
-"""The website widget: `/widget.js`, the iframe page, the visitor API and socket, the admin page."""
+"""The website widget: `/widget.js`, the iframe page, the visitor API and socket.
+
+Its admin page is part of the inbox (`/admin/widgets`, web/static/inbox/admin/widgets.js).
+"""
 from __future__ import annotations
 
 import json
@@ -62,16 +65,6 @@ def frame(widget_id: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/admin/widgets")
-def admin_page():
-    """Widgets admin with live preview (the page's module calls /api/widgets with the token)."""
-    response = Response(render_template("widget/admin.html"))
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'")
     return response
 
 

@@ -13,7 +13,7 @@ from hub.models import Attachment, Company
 from hub.widget_access import bump, public_widget
 from hub.widget_inbound import check_rate, submit_message, upload_file, visitor_typing
 from hub.widget_visitors import mark_seen, start_session, visitor_thread
-from hub.widgets import widget_settings
+from hub.widgets import agents_online, widget_settings
 from web.widget import bp
 from web.widget_guard import client_address, guard, visitor
 
@@ -39,13 +39,21 @@ def preflight():
 
 @bp.get(f"{PREFIX}/config")
 def config(widget_id: str):
-    """What the frame renders; counts a load of the widget."""
+    """What the frame renders; counts a load of the widget.
+
+    `online` is false when no agent of the company is online: the frame then shows the
+    configured `offlineMessage` (and still takes messages, answered later).
+    """
     widget, _ = guard(widget_id)
     bump(widget, "loads")
     chat = company_settings(Company.get_by_id(widget.company_id))["chat"]
-    return jsonify({"id": widget.id, "type": widget.type, "settings": widget_settings(widget),
+    settings = widget_settings(widget)
+    online = agents_online(widget.company_id)
+    return jsonify({"id": widget.id, "type": widget.type, "settings": settings,
                     "preChatFields": widget.pre_chat_fields or [],
-                    "fileSharing": bool(chat["fileSharing"]), "maxFileSize": chat["maxFileSize"]})
+                    "fileSharing": bool(chat["fileSharing"]), "maxFileSize": chat["maxFileSize"],
+                    "online": online,
+                    "offlineMessage": None if online else settings["offlineMessage"]})
 
 
 @bp.post(f"{PREFIX}/session")

@@ -65,7 +65,11 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="package")
 def hub_url(hub_env, chromium_path, tmp_path_factory) -> str:
-    """A real hub web server (gunicorn, gevent) and a real worker process on the test DB/Redis."""
+    """A real hub web server (gunicorn, gevent) and a real worker process on the test DB/Redis.
+
+    Package scope: the worker must be gone before other suites run in the same session, or it
+    would take their queued jobs (tests/web snapshots the tables around API calls).
+    """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(hub_env, PORT=str(port), HUB_PUBLIC_URL=url, PYTHONUNBUFFERED="1")

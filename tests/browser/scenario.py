@@ -31,8 +31,8 @@ def whatsapp_channel(tenant, emulator) -> Channel:
             verify_token=secrets.token_hex(8))
 
 
-def post_whatsapp_text(hub_url: str, channel: Channel, phone: str, name: str, text: str) -> str:
-    """POST a signed inbound text webhook to the hub as Meta would; returns the wamid."""
+def whatsapp_text_body(phone: str, name: str, text: str) -> tuple[bytes, str, str]:
+    """An inbound text webhook as Meta sends it: (raw body, its signature header, wamid)."""
     wamid = f"wamid.{secrets.token_hex(12)}"
     body = {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
         "field": "messages",
@@ -44,6 +44,12 @@ def post_whatsapp_text(hub_url: str, channel: Channel, phone: str, name: str, te
                                 "type": "text", "text": {"body": text}}]}}]}]}
     raw = json.dumps(body, ensure_ascii=False).encode()
     signature = "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    return raw, signature, wamid
+
+
+def post_whatsapp_text(hub_url: str, channel: Channel, phone: str, name: str, text: str) -> str:
+    """POST a signed inbound text webhook to the hub as Meta would; returns the wamid."""
+    raw, signature, wamid = whatsapp_text_body(phone, name, text)
     resp = requests.post(f"{hub_url}/webhooks/whatsapp/{channel.id}", data=raw, timeout=10,
                          headers={"Content-Type": "application/json",
                                   "X-Hub-Signature-256": signature})

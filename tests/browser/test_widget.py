@@ -25,8 +25,6 @@ from tests.widget.servers import StaticServer
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HAS_PIPELINE = importlib.util.find_spec("hub.webhook_intake") is not None
 HAS_DELIVERY = importlib.util.find_spec("workers.outbound") is not None
 
@@ -142,7 +140,6 @@ def test_visitor_chats_from_an_authorized_page(hub_server, tenant, browser):
             send_agent_message(Principal(tenant.admin.id, tenant.company.id, "admin"),
                                conversation, content="Yes, we ship to Lyon in 2 days.")
         frame.get_by_text("Yes, we ship to Lyon in 2 days.").wait_for(timeout=20000)
-        page.screenshot(path=str(ROOT / "docs" / "screenshots" / "widget.png"))
         # A returning visitor (same browser) sees the conversation again.
         page.reload()
         frame = page.frame_locator("iframe[data-hub-widget]")

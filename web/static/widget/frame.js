@@ -46,6 +46,8 @@ function render() {
   const header = el('header', { class: 'header' }, el('div', { class: 'title' }, s.title));
   if (!embedded()) header.append(el('button', { class: 'close', 'aria-label': 'Close chat', onclick: () => setOpen(false) }, '×'));
   const panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': s.title }, header);
+  // Nobody online: say so, but keep the form and composer; an agent answers later.
+  if (state.config.online === false && state.config.offlineMessage) panel.append(el('p', { class: 'offline', role: 'status' }, state.config.offlineMessage));
   if (state.error) panel.append(el('div', { class: 'error', role: 'alert' }, state.error));
   panel.append(state.token ? threadView() : formView());
   root.append(panel);
@@ -254,6 +256,7 @@ document.addEventListener('visibilitychange', markRead);
 window.addEventListener('message', (event) => {
   if (event.source !== window.parent || event.origin !== hostOrigin()) return;
   const data = event.data || {};
+  if (data.type === 'hub-widget:layout') document.documentElement.dataset.layout = data.layout === 'full' ? 'full' : 'float';
   if (data.type === 'hub-widget:identity') {
     if (data.user && data.user.userId) state.identity = { userId: String(data.user.userId), userHash: String(data.user.userHash || '') };
     if (state.config && state.config.type === 'popup' && !sessionStorage.getItem('hub-popup-shown')) {

@@ -17,6 +17,13 @@
   st.border = '0'; st.colorScheme = 'normal'; st.background = 'transparent';
   var closed = { width: '88px', height: '88px' };
 
+  var layout = 'float';
+
+  // The frame cannot tell a phone from its own 400px box: tell it whether it fills the screen.
+  function sendLayout() {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ type: 'hub-widget:layout', layout: layout }, new URL(hub).origin);
+  }
+
   function place(open) {
     if (config.type === 'embedded') return;
     var small = window.matchMedia('(max-width: 480px)').matches;
@@ -24,6 +31,8 @@
     if (open && small) { st.width = '100vw'; st.height = '100%'; st.top = '0'; }
     else if (open) { st.width = '400px'; st.height = 'min(640px, 100vh)'; st.top = 'auto'; }
     else { st.width = closed.width; st.height = closed.height; st.top = 'auto'; }
+    layout = open && small ? 'full' : 'float';
+    sendLayout();
   }
 
   if (config.type === 'embedded') {
@@ -44,6 +53,7 @@
     if (data.type === 'hub-widget:open') place(true);
     if (data.type === 'hub-widget:close') place(false);
     if (data.type === 'hub-widget:ready') {
+      if (config.type !== 'embedded') sendLayout();
       // Identity verification: the host page vouches for its logged-in user.
       var user = window.HubWidgetIdentity || (identity.userId ? { userId: identity.userId, userHash: identity.userHash } : null);
       frame.contentWindow.postMessage({ type: 'hub-widget:identity', user: user,
