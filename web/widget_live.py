@@ -75,6 +75,14 @@ class VisitorHub:
                 if event.get("conversationId") in s.conversation_ids:
                     s.put({"type": "typing", "data": {"typing": bool(data.get("isTyping")),
                                                       "name": data.get("userName")}})
+            return
+        # An agent read the visitor's message: the widget shows it "Seen". Reads an agent keeps
+        # private (privacy.readReceipts off) carry an agents-only audience and stay inside.
+        if (event.get("type") == "message.updated" and data.get("direction") == "in"
+                and data.get("status") == "read" and not event.get("audience")):
+            for s in sockets:
+                if event.get("conversationId") in s.conversation_ids:
+                    s.put({"type": "seen", "messageId": data.get("id")})
 
     def _listen(self) -> None:
         delay = 0.5

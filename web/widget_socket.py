@@ -1,7 +1,7 @@
 """The visitor socket `/widget/ws/<widgetId>?token=&host=`: replies, typing and read marks live.
 
 Server to visitor: `hello`, `message` (an agent's reply, in the visitor's shape), `typing`,
-`status`. Visitor to server: `ack` (delivered), `read`, `typing`, `ping`. A reconnecting widget
+`status` (delivered/read marks, including agents reading the visitor's messages). Visitor to server: `ack` (delivered), `read`, `typing`, `ping`. A reconnecting widget
 reloads its thread after `hello`, so nothing published while it was away is lost.
 """
 from __future__ import annotations
@@ -47,6 +47,14 @@ def _outgoing(widget: Widget, live: VisitorSocket, event: dict[str, Any]) -> dic
             if message and message["from"] == "agent":
                 live.conversation_ids.add(message["conversationId"])
         return {"type": "message", "message": message} if message else None
+    if event.get("type") == "seen":
+        with db.connection():
+            message = visitor_message(widget, live.visitor_id, event.get("messageId"))
+        if not message or message["from"] != "visitor":
+            return None
+        # Both ids: a message sent in this page is still known by its client id.
+        ids = [i for i in (message["id"], message.get("clientMessageId")) if i]
+        return {"type": "status", "ids": ids, "status": "read"}
     if event.get("type") in ("typing", "status"):
         return {"type": event["type"], **event.get("data", {})}
     return None

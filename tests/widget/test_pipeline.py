@@ -2,10 +2,9 @@
 reply through the real delivery job back to the visitor's socket."""
 from __future__ import annotations
 
-import importlib.util
 import json
+import time
 
-import pytest
 
 from hub import db as hubdb
 from hub.auth import Principal
@@ -14,10 +13,6 @@ from hub.outbound import send_agent_message
 from tests.widget.helpers import SITE, ready_widget, start
 from tests.widget.test_visitor_socket import _connect, _frames
 
-needs_pipeline = pytest.mark.skipif(importlib.util.find_spec("hub.webhook_intake") is None,
-                                    reason="the inbound lane (hub.webhook_intake) is not merged")
-needs_delivery = pytest.mark.skipif(importlib.util.find_spec("workers.outbound") is None,
-                                    reason="the outbound lane (deliver_message) is not merged")
 
 
 def _send(client, widget, token, client_id, text):
@@ -25,7 +20,6 @@ def _send(client, widget, token, client_id, text):
                        headers={"Origin": SITE, "X-Widget-Token": token})
 
 
-@needs_pipeline
 def test_visitor_message_is_stored_once_by_the_worker_and_opens_a_conversation(
         client, tenant, worker):
     widget = ready_widget(client, tenant)
@@ -55,8 +49,6 @@ def test_visitor_message_is_stored_once_by_the_worker_and_opens_a_conversation(
     assert stats["totals"]["conversations"] == 1 and stats["totals"]["messages"] == 2
 
 
-@needs_pipeline
-@needs_delivery
 def test_agent_reply_is_delivered_to_the_visitor_socket(client, tenant, worker, live_server):
     widget = ready_widget(client, tenant)
     session = start(client, widget).get_json()
@@ -75,4 +67,23 @@ def test_agent_reply_is_delivered_to_the_visitor_socket(client, tenant, worker, 
     worker.drain()
     with hubdb.db.connection_context():
         assert Message.get_by_id(reply.id).status in ("delivered", "read")
+    ws.close()
+
+
+def test_an_agent_reading_shows_seen_in_the_widget(client, tenant, worker, live_server):
+    """Given a visitor's message, when an agent reads it, then the visitor's socket hears "read"."""
+    widget = ready_widget(client, tenant)
+    session = start(client, widget).get_json()
+    assert _send(client, widget, session["token"], "c-seen", "Is this seen?").status_code == 202
+    worker.drain()
+    ws, _ = _connect(live_server, widget, session["token"])
+    with hubdb.db.connection_context():
+        conversation = Conversation.get(Conversation.channel == widget.channel_id)
+        incoming = Message.get(Message.conversation == conversation.id)
+    time.sleep(0.5)  # the socket has registered the visitor's conversation
+    read = client.put(f"/api/chat/sessions/{conversation.id}/read",
+                      json={"messageIds": [incoming.id]}, headers=tenant.headers)
+    assert read.status_code == 204
+    frame = _frames(ws, "status", timeout=20)
+    assert frame["status"] == "read" and set(frame["ids"]) >= {incoming.id, "c-seen"}
     ws.close()

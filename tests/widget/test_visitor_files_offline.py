@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import io
 
 import pytest
@@ -12,8 +11,6 @@ from hub import db as hubdb
 from hub.models import Attachment, Conversation, Message, User
 from tests.widget.helpers import SITE, ready_widget, start
 
-needs_pipeline = pytest.mark.skipif(importlib.util.find_spec("hub.webhook_intake") is None,
-                                    reason="the inbound lane (hub.webhook_intake) is not merged")
 
 
 def _png() -> bytes:
@@ -37,7 +34,6 @@ def hub_at_live_server(live_server, monkeypatch):
     return live_server
 
 
-@needs_pipeline
 def test_visitor_attachment_is_stored_and_reaches_the_agent(client, tenant, worker,
                                                             hub_at_live_server):
     """Upload (staged) -> message event -> worker stores it with a copy of the file -> agent API."""
@@ -118,7 +114,6 @@ def test_agents_of_another_company_do_not_make_a_widget_online(client, tenant, o
     assert client.get(widget.api("config"), headers={"Origin": SITE}).get_json()["online"] is False
 
 
-@needs_pipeline
 def test_offline_widget_still_accepts_messages(client, tenant, worker):
     widget = ready_widget(client, tenant)
     _set_status(tenant.admin.id, "offline")
