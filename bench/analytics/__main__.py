@@ -12,26 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
+from bench.databases import create_database, drop_database
 from bench.analytics.data import load
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 MODES = {"quick": {"messages": 50_000, "companies": 10}, "full": {"messages": 1_000_000, "companies": 100}}
 DAYS = 30
 
-
-def _admin(url: str):
-    import psycopg2
-
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    return conn
 
 
 def baseline(first: date, last: date, jit: bool = True) -> tuple[float, dict]:
@@ -146,16 +139,14 @@ def main(argv=None) -> int:
     mode = "full" if args.full else "quick"
     params = {**MODES[mode], "days": DAYS, "agentsPerCompany": 20, "channelsPerCompany": 2}
     server = os.environ.get("HUB_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    parts = urlparse(server)
-    name = f"hub_bench_{secrets.token_hex(4)}"
-    admin = _admin(urlunparse(parts._replace(path="/postgres")))
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    print(f"analytics bench mode={mode} params={json.dumps(params)} database={name}", flush=True)
+    database_url = create_database(server, "hub_bench")
+    print(f"analytics bench mode={mode} params={json.dumps(params)} "
+          f"database={urlparse(database_url).path.lstrip('/')}", flush=True)
     from hub import db as hubdb
     from hub.migrations import migrate
 
     try:
-        hubdb.init_db(urlunparse(parts._replace(path=f"/{name}")))
+        hubdb.init_db(database_url)
         migrate()
         with hubdb.db.connection_context():
             began = time.perf_counter()
@@ -187,11 +178,7 @@ def main(argv=None) -> int:
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"analytics-{mode}.json").write_text(json.dumps(result, indent=2) + "\n")
     finally:
-        hubdb.close_connection()
-        if isinstance(hubdb.db.obj, hubdb.PooledPostgresqlDatabase):
-            hubdb.db.obj.close_all()
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        drop_database(database_url)
     return 0
 
 

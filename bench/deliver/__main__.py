@@ -22,7 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+
+from bench.databases import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {
@@ -44,32 +45,9 @@ def _environment(tmp: Path) -> dict[str, str]:
 
         env["REDIS_URL"] = EmbeddedRedis(tmp / "redis").start()
     url = os.environ.get("DATABASE_URL") or ""
-    env["DATABASE_URL"] = _create_pg_database(url) if url.startswith("postgres") \
+    env["DATABASE_URL"] = create_database(url, "bench_deliver") if url.startswith("postgres") \
         else f"sqlite:///{tmp / 'hub.sqlite3'}"
     return env
-
-
-def _create_pg_database(url: str) -> str:
-    """A fresh database for this run on the server of `url`; its URL."""
-    import psycopg2
-
-    parts = urlparse(url)
-    name = f"bench_deliver_{secrets.token_hex(3)}"
-    admin = psycopg2.connect(urlunparse(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return urlunparse(parts._replace(path=f"/{name}"))
-
-
-def _drop_pg_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlparse(url)
-    admin = psycopg2.connect(urlunparse(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    admin.cursor().execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-    admin.close()
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -233,7 +211,7 @@ def run(mode: str, overrides: dict | None = None) -> dict:
         db.close_connection()
         if env["DATABASE_URL"].startswith("postgres"):
             db.db.obj.close_all()
-            _drop_pg_database(env["DATABASE_URL"])
+            drop_database(env["DATABASE_URL"])
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results" / f"deliver-{mode}.json"

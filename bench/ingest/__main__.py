@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.ingest.backend import (APP_SECRET, committed, drop_pg_database, fresh_pg_database,
+from bench.databases import create_database, drop_database
+from bench.ingest.backend import (APP_SECRET, committed,
                                   prepare, progress, redact)
 from bench.ingest.load import blast, summarize
 from bench.ingest.servers import ROOT, free_port, start_server, start_workers, stop
@@ -118,9 +119,9 @@ def main() -> None:
     mode = "full" if args.full else "quick"
     params = dict(MODES[mode])
     backend = "postgresql" if (args.database_url or "").startswith("postgres") else "sqlite"
-    database_url, admin_url = None, None
+    database_url = None
     if backend == "postgresql":
-        database_url, admin_url = fresh_pg_database(args.database_url)
+        database_url = create_database(args.database_url, "bench_ingest")
     data_dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         env = prepare(data_dir, database_url, args.redis_url)
@@ -137,7 +138,7 @@ def main() -> None:
         result["redis"] = "external" if args.redis_url else "embedded"
     finally:
         if database_url:
-            drop_pg_database(database_url, admin_url)
+            drop_database(database_url)
     out = ROOT / "bench" / "results" / f"ingest-{mode}-{backend}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}", flush=True)

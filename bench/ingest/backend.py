@@ -11,36 +11,6 @@ APP_SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "106540352242922"
 
 
-def fresh_pg_database(url: str) -> tuple[str, str]:
-    """Create `<name in url>_<random>` on that server; (its url, the admin url to drop it)."""
-    import psycopg2
-
-    parts = urlparse(url)
-    base = (parts.path.lstrip("/") or "bench_ingest").replace('"', "")
-    name = f"{base}_{secrets.token_hex(3)}"
-    admin_url = urlunparse(parts._replace(path="/postgres"))
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return urlunparse(parts._replace(path=f"/{name}")), admin_url
-
-
-def drop_pg_database(url: str, admin_url: str) -> None:
-    import psycopg2
-
-    from hub import db
-
-    if db.db.obj is not None:
-        db.close_connection()
-        db.db.obj.close_all()
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    name = urlparse(url).path.lstrip("/")
-    admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
-
-
 def prepare(data_dir: Path, database_url: Optional[str], redis_url: Optional[str]) -> dict:
     """Environment for the children, a migrated database and one WhatsApp channel."""
     env = dict(os.environ, HUB_DATA_DIR=str(data_dir), SECRET_KEY=secrets.token_hex(32),

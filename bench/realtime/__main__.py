@@ -24,6 +24,7 @@ from pathlib import Path
 
 import psutil
 
+from bench.databases import create_database, drop_database
 from bench.realtime.report import summarize
 from bench.realtime.webhooks import post_steadily
 
@@ -40,26 +41,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_postgres(url: str) -> str:
-    """A new empty database next to the one named in `url` (each run starts clean)."""
-    from urllib.parse import urlparse, urlunparse
-
-    import psycopg2
-
-    parts = urlparse(url)
-    name = f"bench_rt_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(urlunparse(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    admin.close()
-    return urlunparse(parts._replace(path=f"/{name}"))
-
-
 def setup(args, data_dir: Path) -> dict:
     """Environment for every child process; a migrated database."""
     database_url = args.database_url or f"sqlite:///{data_dir / 'hub.sqlite3'}"
     if database_url.startswith("postgres"):
-        database_url = fresh_postgres(database_url)
+        database_url = create_database(database_url, "bench_rt")
     env = dict(os.environ, HUB_DATA_DIR=str(data_dir), SECRET_KEY=secrets.token_hex(32),
                HUB_REDIS_NAMESPACE=f"bench{secrets.token_hex(3)}", HUB_LOG_LEVEL="WARNING",
                DATABASE_URL=database_url,
@@ -227,6 +213,8 @@ def main() -> None:
             proc.kill()
         stop(server)
         stop(worker)
+        if backend == "postgresql":
+            drop_database(env["DATABASE_URL"])
     result = summarize(mode, backend, p, owners, posted, stored, outputs,
                        rss=(rss_idle, rss_sockets, rss_end), cpu=(base_cpu, hook_cpu))
     if args.profile:

@@ -1,0 +1,40 @@
+"""A throwaway PostgreSQL database per benchmark run, created next to a given URL and dropped."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlparse, urlunparse
+
+
+def _admin(url: str):
+    import psycopg2
+
+    connection = psycopg2.connect(urlunparse(urlparse(url)._replace(path="/postgres")))
+    connection.autocommit = True
+    return connection
+
+
+def create_database(url: str, prefix: str) -> str:
+    """Create `<prefix>_<random>` on the server of `url`; the new database's URL."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = _admin(url)
+    try:
+        admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.close()
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+def drop_database(url: str) -> None:
+    """Drop the database of `url`, after closing this process's pooled connections to it."""
+    from hub import db
+
+    if db.db.obj is not None:
+        db.close_connection()
+        if isinstance(db.db.obj, db.PooledPostgresqlDatabase):
+            db.db.obj.close_all()
+    name = urlparse(url).path.lstrip("/").replace('"', "")
+    admin = _admin(url)
+    try:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
