@@ -26,6 +26,9 @@ def insert_message(**fields: Any) -> tuple[Message, bool]:
     killed half-way find the row instead of adding a second one. Call inside a transaction.
     """
     fields.setdefault("id", new_id())
+    if isinstance(fields.get("content"), str):
+        # PostgreSQL text cannot hold NUL; a provider's stray one must not fail the whole event.
+        fields["content"] = fields["content"].replace("\x00", "")
     fields.setdefault("payload", {})
     now = utcnow()
     fields.setdefault("created_at", now)

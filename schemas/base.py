@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 
 def camel(name: str) -> str:
@@ -37,3 +37,20 @@ class CamelSchema(Schema):
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.data_key = field_obj.data_key or camel(field_name)
+
+    @pre_load
+    def refuse_nul(self, data, **kwargs):
+        """No NUL characters: PostgreSQL text cannot hold them, so say so with a 400."""
+        if _has_nul(data):
+            raise ValidationError("text must not contain NUL (\\u0000) characters")
+        return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False

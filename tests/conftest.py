@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import shutil
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import peewee
 import pytest
 
 from hub import db as hubdb
@@ -108,7 +110,18 @@ def _truncate_all() -> None:
     tables = [m._meta.table_name for m in ALL_MODELS]
     with hubdb.db.connection_context():
         if hubdb.is_postgres():
-            hubdb.db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+            # A server process of a test package (web, worker) may still be reading a table:
+            # TRUNCATE's exclusive locks can then deadlock with it. PostgreSQL aborts one side;
+            # trying again once that process's short transaction is over succeeds.
+            for attempt in range(10):
+                try:
+                    hubdb.db.execute_sql(
+                        "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+                    break
+                except peewee.OperationalError as exc:
+                    if "deadlock" not in str(exc) or attempt == 9:
+                        raise
+                    time.sleep(0.2)
         else:
             hubdb.db.execute_sql("PRAGMA foreign_keys = OFF")
             for table in reversed(tables):

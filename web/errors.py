@@ -53,6 +53,15 @@ def register_error_handlers(app: Flask) -> None:
         log.error("database unavailable path=%s error=%r", request.path, exc)
         return error_response(503, "database_unavailable", "the database is unavailable; retry")
 
+    @app.errorhandler(ValueError)
+    def nul_in_text(exc: ValueError):
+        # psycopg2 refuses NUL characters before sending a query; any input path that missed
+        # the schemas' check still gets a 400, not a 500.
+        if "NUL (0x00)" in str(exc):
+            return error_response(400, "invalid_characters",
+                                  "text must not contain NUL (\\u0000) characters")
+        return unexpected(exc)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error path=%s", request.path)

@@ -125,3 +125,13 @@ def test_role_that_may_not_act_gets_403(client, tenant):
 def test_unknown_api_route_is_json_404(client, tenant):
     response = client.get("/api/nothing-here", headers=tenant.headers)
     assert response.status_code == 404 and error_of(response) == "not_found"
+
+
+def test_nul_characters_are_a_400_not_a_500(client, tenant):
+    """PostgreSQL text cannot hold NUL: the API says so instead of failing (found by schemathesis)."""
+    response = client.post("/api/users", json={"email": "nul@x.test", "name": "a\u0000b",
+                                                "password": "long enough pw", "role": "support"},
+                           headers=tenant.headers)
+    assert response.status_code == 400 and error_of(response) == "validation_error"
+    search = client.get("/api/chat/sessions?q=a%00b", headers=tenant.headers)
+    assert search.status_code == 400
