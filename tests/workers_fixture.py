@@ -1,7 +1,12 @@
 """A real Dramatiq worker on the real RedisBroker, inside the test process."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Iterable, Optional
 
 import pytest
@@ -50,3 +55,35 @@ def worker():
     w = start_worker()
     yield w
     w.stop()
+
+
+@pytest.fixture
+def spawn_worker(hub_env):
+    """Start `python -m dramatiq workers.actors` processes that join this test's DB and Redis.
+
+    Each runs in its own process group, so `spawn_worker.kill(proc)` SIGKILLs it and its
+    children at once: no shutdown hooks, no acks. Leftovers are killed after the test.
+    """
+    started: list[subprocess.Popen] = []
+    root = Path(__file__).resolve().parents[1]
+
+    def spawn(threads: int = 2, **extra_env: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
+             "--threads", str(threads)], cwd=root, env={**hub_env, **extra_env},
+            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(proc)
+        return proc
+
+    def kill(proc: subprocess.Popen) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+    spawn.kill = kill
+    yield spawn
+    for proc in started:
+        if proc.poll() is None:
+            kill(proc)

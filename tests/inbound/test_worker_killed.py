@@ -10,10 +10,6 @@ run (the browser tests' session-wide hub) must not take the job instead.
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import json
@@ -26,7 +22,7 @@ from hub import db as hubdb
 from hub.models import Contact, Conversation, Message, WebhookEvent
 from hub.settings import get_settings
 from tests.inbound.builders import wa_message
-from tests.inbound.conftest import ROOT, create_channel
+from tests.inbound.conftest import create_channel
 
 # The broker declares a silent worker dead after 2 s and runs maintenance on every command.
 FAST_REQUEUE = {"HUB_BROKER_HEARTBEAT_TIMEOUT_MS": "2000",
@@ -46,31 +42,15 @@ def _namespace() -> str:
 
 
 @pytest.fixture
-def worker_process(hub_env):
-    """Start worker processes (own process group each); kill leftovers after the test."""
-    started: list[subprocess.Popen] = []
+def worker_process(spawn_worker):
+    """One-thread workers that requeue a dead worker's jobs fast, in a namespace of their own."""
 
-    def start(**extra_env: str) -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-             "--threads", "1"], cwd=ROOT, env={**hub_env, **FAST_REQUEUE, "HUB_REDIS_NAMESPACE": _namespace(),
-                                   **extra_env},
-            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(proc)
-        return proc
+    def start(**extra_env: str):
+        return spawn_worker(threads=1, **FAST_REQUEUE, HUB_REDIS_NAMESPACE=_namespace(),
+                            **extra_env)
 
-    def kill(proc: subprocess.Popen) -> None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=10)
-
-    start.kill = kill
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            kill(proc)
+    start.kill = spawn_worker.kill
+    return start
 
 
 def _counts() -> tuple[int, int, int, str]:

@@ -100,38 +100,3 @@ def make_outbox(make_tenant, emulator) -> Callable[..., Outbox]:
         return Outbox(tenant, channel, conversation, principal)
 
     return make
-
-
-@pytest.fixture
-def spawn_worker(hub_env):
-    """Start `python -m dramatiq workers.actors` processes that join this test's DB and Redis."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    started: list[subprocess.Popen] = []
-    root = Path(__file__).resolve().parents[2]
-
-    def spawn(threads: int = 2) -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-             "--threads", str(threads)], cwd=root, env=hub_env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(proc)
-        return proc
-
-    def kill(proc: subprocess.Popen) -> None:
-        """SIGKILL the worker and its children: no shutdown hooks, no acks."""
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=10)
-
-    spawn.kill = kill
-    yield spawn
-    for proc in started:
-        if proc.poll() is None:
-            kill(proc)
