@@ -1,12 +1,16 @@
 """Inbound actors: process a raw webhook event, download media, route, sweep stragglers."""
 from __future__ import annotations
 
+import logging
+
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
 import workers.broker  # noqa: F401
 from hub import inbound, media, pending_events, routing, webhook_events
 from workers.scheduler import register
+
+log = logging.getLogger("hub.inbound")
 
 # Attempts of process_webhook after the first; the last failure marks the event failed.
 PROCESS_RETRIES = 6
@@ -56,10 +60,12 @@ def route_conversation(conversation_id: str) -> None:
 
 
 @dramatiq.actor(queue_name="default", max_retries=0)
-def sweep_webhook_events() -> int:
+def sweep_webhook_events() -> None:
     """Enqueue again raw events still pending after a minute; release stale parked echoes."""
     pending_events.sweep_stale_echoes()
-    return webhook_events.sweep_pending()
+    count = webhook_events.sweep_pending()
+    if count:
+        log.info("sweep re-enqueued %d webhook events", count)
 
 
 register("sweep_webhook_events", "sweep_webhook_events", 60)

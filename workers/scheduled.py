@@ -19,26 +19,26 @@ from workers.scheduler import register
 log = logging.getLogger("hub.scheduled")
 
 
-def _outcome(job: str, result: object) -> object:
+def _outcome(job: str, result: object) -> None:
+    # Logged, not returned: Dramatiq warns about every returned value without a results backend.
     log.info("scheduled job=%s outcome=ok result=%s", job, result)
-    return result
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=3)
-def rollup_today() -> object:
-    return _outcome("analytics_today", analytics.recompute_day(None, utcnow().date()))
+def rollup_today() -> None:
+    _outcome("analytics_today", analytics.recompute_day(None, utcnow().date()))
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=3)
-def rollup_yesterday() -> object:
+def rollup_yesterday() -> None:
     day = utcnow().date() - timedelta(days=1)
-    return _outcome("analytics_yesterday", analytics.recompute_day(None, day))
+    _outcome("analytics_yesterday", analytics.recompute_day(None, day))
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=3, time_limit=6 * 3600 * 1000)
-def archive_nightly() -> object:
+def archive_nightly() -> None:
     result = {"archived": archiving.archive_idle(), "retention": archiving.run_retention()}
-    return _outcome("archiving", result)
+    _outcome("archiving", result)
 
 
 def _active_channels(kinds: tuple[str, ...]):
@@ -47,39 +47,39 @@ def _active_channels(kinds: tuple[str, ...]):
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=3)
-def sync_channels() -> object:
+def sync_channels() -> None:
     ids = [c.id for c in _active_channels(("whatsapp", "telegram", "instagram", "messenger"))]
     for channel_id in ids:
         enqueue("sync_channel", channel_id)
-    return _outcome("channel_sync", {"enqueued": len(ids)})
+    _outcome("channel_sync", {"enqueued": len(ids)})
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=2, throws=(channel_sync.SyncError,))
-def sync_channel(channel_id: str) -> object:
-    return _outcome("sync_channel", channel_sync.sync_channel(channel_id))
+def sync_channel(channel_id: str) -> None:
+    _outcome("sync_channel", channel_sync.sync_channel(channel_id))
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=0)
-def poll_telegram_channels() -> object:
+def poll_telegram_channels() -> None:
     ids = [c.id for c in _active_channels(("telegram",)) if (c.settings or {}).get("mode") == "polling"]
     for channel_id in ids:
         enqueue("poll_telegram", channel_id)
-    return _outcome("telegram_polling", {"enqueued": len(ids)})
+    _outcome("telegram_polling", {"enqueued": len(ids)})
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=0, throws=(channel_sync.SyncError,))
-def poll_telegram(channel_id: str) -> object:
-    return _outcome("poll_telegram", channel_sync.sync_channel(channel_id, poll_only=True))
+def poll_telegram(channel_id: str) -> None:
+    _outcome("poll_telegram", channel_sync.sync_channel(channel_id, poll_only=True))
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=1)
-def expire_presence() -> object:
-    return _outcome("presence_expiry", housekeeping.expire_presence())
+def expire_presence() -> None:
+    _outcome("presence_expiry", housekeeping.expire_presence())
 
 
 @dramatiq.actor(queue_name="scheduled", max_retries=3)
-def clean_notifications() -> object:
-    return _outcome("notification_cleanup", housekeeping.clean_notifications())
+def clean_notifications() -> None:
+    _outcome("notification_cleanup", housekeeping.clean_notifications())
 
 
 # Job name -> actor and default timing (seconds, or crontab in UTC); HUB_SCHEDULE_<JOB> overrides.
