@@ -129,10 +129,16 @@ def test_visitor_chats_from_an_authorized_page(hub_server, tenant, browser):
             assert conversation.contact.name == "Camille <b>Martin</b>"
         from hub.outbound import send_agent_message
 
+        # The visitor is halfway through the next message when the agent's reply arrives: the
+        # box they type in stays the same element, with its text and the focus.
+        box.fill("And to Marseille")
+        box.evaluate("node => { node.dataset.probe = 'typing' }")
         with hubdb.db.connection_context():
             send_agent_message(Principal(tenant.admin.id, tenant.company.id, "admin"),
                                conversation, content="Yes, we ship to Lyon in 2 days.")
         frame.get_by_text("Yes, we ship to Lyon in 2 days.").wait_for(timeout=20000)
+        assert box.evaluate("node => [node.dataset.probe, node.value, document.activeElement === node]") \
+            == ["typing", "And to Marseille", True]
         # A returning visitor (same browser) sees the conversation again.
         page.reload()
         frame = page.frame_locator("iframe[data-hub-widget]")

@@ -31,13 +31,28 @@ function setOpen(open) {
   if (state.open) markRead();
 }
 
+// The panel is built once per view (launcher, form, thread). While the thread stays on screen,
+// events only refresh its parts: rebuilding the composer under a visitor's fingers would drop the
+// keys typed between the old box leaving the page and the new one taking the focus.
+const thread = { list: null, typing: null, error: null, pending: null };
+
+function viewKey() {
+  if (state.error && !state.config) return 'fatal';
+  if (!state.config) return 'none';
+  if (!state.open) return 'launcher';
+  return state.token ? 'thread' : 'form';
+}
+
 function render() {
+  const key = viewKey();
+  if (key === 'thread' && thread.list && root.contains(thread.list)) { refreshThread(); return; }
   const active = document.activeElement;
   state.composerFocused = !active || active === document.body || (active.name === 'text' && active.closest('.composer'));
   root.replaceChildren();
-  if (state.error && !state.config) { root.append(el('div', { class: 'fatal' }, state.error)); return; }
-  if (!state.config) return;
-  if (!state.open) {
+  thread.list = null;
+  if (key === 'fatal') { root.append(el('div', { class: 'fatal' }, state.error)); return; }
+  if (key === 'none') return;
+  if (key === 'launcher') {
     root.append(el('button', { class: 'launcher', 'aria-label': 'Open chat', onclick: () => setOpen(true) },
       el('span', { class: 'launcher-icon', 'aria-hidden': 'true' })));
     return;
@@ -48,11 +63,27 @@ function render() {
   const panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': s.title }, header);
   // Nobody online: say so, but keep the form and composer; an agent answers later.
   if (state.config.online === false && state.config.offlineMessage) panel.append(el('p', { class: 'offline', role: 'status' }, state.config.offlineMessage));
-  if (state.error) panel.append(el('div', { class: 'error', role: 'alert' }, state.error));
-  panel.append(state.token ? threadView() : formView());
+  const error = el('div', { class: 'error', role: 'alert', hidden: !state.error }, state.error || '');
+  panel.append(error);
+  if (key === 'form') panel.append(formView());
+  else { thread.error = error; panel.append(threadView()); }
   root.append(panel);
-  const list = root.querySelector('.messages');
-  if (list) list.scrollTop = list.scrollHeight;
+  if (key === 'thread') refreshThread();
+}
+
+function refreshThread() {
+  thread.error.hidden = !state.error;
+  thread.error.textContent = state.error || '';
+  const list = thread.list;
+  const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.replaceChildren();
+  if (state.messages.size === 0) list.append(el('li', { class: 'system' }, state.config.settings.greeting));
+  for (const m of sortedMessages()) list.append(messageView(m));
+  thread.typing.hidden = !state.agentTyping;
+  thread.pending.hidden = !state.pendingFiles.length;
+  thread.pending.textContent = state.pendingFiles.map((f) => f.name).join(', ');
+  // Follow new messages unless the visitor scrolled up to read older ones.
+  if (stick || !list.dataset.shown) { list.scrollTop = list.scrollHeight; list.dataset.shown = '1'; }
 }
 
 function formView() {
@@ -98,12 +129,9 @@ async function startSession(event) {
 
 function threadView() {
   const wrap = el('div', { class: 'thread' });
-  const list = el('ol', { class: 'messages', 'aria-live': 'polite' });
-  if (state.messages.size === 0) list.append(el('li', { class: 'system' }, state.config.settings.greeting));
-  for (const m of sortedMessages()) list.append(messageView(m));
-  wrap.append(list);
-  wrap.append(el('div', { class: 'typing', hidden: !state.agentTyping }, 'Agent is typing…'));
-  wrap.append(composer());
+  thread.list = el('ol', { class: 'messages', 'aria-live': 'polite' });
+  thread.typing = el('div', { class: 'typing', hidden: true }, 'Agent is typing…');
+  wrap.append(thread.list, thread.typing, composer());
   return wrap;
 }
 
@@ -132,14 +160,15 @@ function composer() {
   const text = el('textarea', { name: 'text', rows: 1, placeholder: 'Write a message…', 'aria-label': 'Message',
     onkeydown: (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); submitText(form); } },
     oninput: () => { state.draftText = text.value; typing(true); } });
-  // The whole panel re-renders on every event: keep what the visitor is typing, and the focus.
+  // The box outlives re-renders, but not closing the panel: keep the draft for the next opening.
   text.value = state.draftText || '';
   form.append(text);
   if (state.config.fileSharing) {
     const file = el('input', { type: 'file', name: 'file', class: 'file-input', 'aria-label': 'Attach a file', onchange: () => uploadFile(file) });
     form.append(el('label', { class: 'attach', title: 'Attach a file' }, '+', file));
   }
-  if (state.pendingFiles.length) form.append(el('div', { class: 'pending' }, state.pendingFiles.map((f) => f.name).join(', ')));
+  thread.pending = el('div', { class: 'pending', hidden: true });
+  form.append(thread.pending);
   form.append(el('button', { type: 'submit', class: 'send', 'aria-label': 'Send' }, 'Send'));
   if (state.composerFocused !== false) setTimeout(() => text.focus(), 0);
   return form;
@@ -153,6 +182,7 @@ async function uploadFile(input) {
     const a = await api(widgetId, 'attachments', { method: 'POST', form: data, token: state.token });
     state.pendingFiles.push(a);
   } catch (err) { state.error = err.message; }
+  input.value = '';
   render();
 }
 
@@ -160,6 +190,7 @@ function submitText(form) {
   const text = form.elements.text.value.trim();
   if (!text && !state.pendingFiles.length) return;
   state.draftText = '';
+  form.elements.text.value = '';
   const m = { clientMessageId: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2),
     from: 'visitor', text, timestamp: new Date().toISOString(), status: 'sending',
     attachmentIds: state.pendingFiles.map((f) => f.id), attachments: [] };
