@@ -4,7 +4,8 @@
 
 Creates its own PostgreSQL database (HUB_BENCH_DATABASE_URL's server, default local postgres),
 loads it with COPY, times the full 30-day `recompute_range` (twice, best kept) and
-`recompute_day` for each of the 30 days, and, in the same run, the same figures as plain GROUP BY
+`recompute_day` for each of the 30 days (rows already there, then with each day's rows deleted
+first), and, in the same run, the same figures as plain GROUP BY
 queries over the whole range (twice, best kept); checks all agree; drops the database.
 """
 from __future__ import annotations
@@ -72,7 +73,7 @@ def baseline(first: date, last: date, jit: bool = True) -> tuple[float, dict]:
             " AND reopened_at >= %s AND reopened_at < %s"
             " GROUP BY company_id, reopened_at::date, channel_id, assignee_id", ids + [start, end]):
         add(day, reopened_count=n)
-    cte, params = q.replies_sql(ids, start, end)
+    cte, params = _replies_sql(ids, start, end)
     for day, fn, fs, rn, rs in db.execute_sql(cte + f"""
             SELECT r.ts::date,
               SUM(CASE WHEN r.seg = 0 THEN 1 ELSE 0 END),
@@ -85,6 +86,43 @@ def baseline(first: date, last: date, jit: bool = True) -> tuple[float, dict]:
     elapsed = time.perf_counter() - began
     db.execute_sql("SET jit = DEFAULT")
     return elapsed, totals
+
+
+def _replies_sql(ids: list, s, e) -> tuple[str, list]:
+    """The baseline's own pairing of replies (PostgreSQL only), frozen as it was before the rollup
+    got its own shape, so the ceiling does not move with the code it measures: every message of
+    each conversation with a reply in the range, one window, one GROUP BY."""
+    from hub.analytics_sql import anchor
+
+    p, co = "%s", f"company_id IN ({', '.join(['%s'] * len(ids))})"
+    params = list(ids)
+    sql = f"""
+    WITH convs AS (
+      SELECT DISTINCT conversation_id AS cid FROM message
+      WHERE {co} AND timestamp >= {p} AND timestamp < {p}
+        AND sender_type = 'agent' AND direction = 'out' AND NOT is_private),
+    rel AS (
+      SELECT m.conversation_id AS cid, m.id AS mid, m.timestamp AS ts, m.sender_user_id AS uid,
+             CASE WHEN m.sender_type = 'agent' THEN 1 ELSE 0 END AS is_agent,
+             c.company_id AS co, c.channel_id AS ch, {anchor()} AS anchor
+      FROM message m JOIN convs ON convs.cid = m.conversation_id
+      JOIN conversation c ON c.id = m.conversation_id
+      WHERE m.timestamp < {p} AND NOT m.is_private AND (
+        (m.sender_type = 'agent' AND m.direction = 'out')
+        OR (m.sender_type = 'customer' AND m.direction = 'in'
+            AND (c.bot_handoff_at IS NULL OR m.timestamp >= c.bot_handoff_at)))),
+    segs AS (
+      SELECT rel.*, COALESCE(SUM(is_agent) OVER (PARTITION BY cid ORDER BY ts, mid
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seg
+      FROM rel),
+    replies AS (
+      SELECT cid, seg, co, ch, anchor, MAX(CASE WHEN is_agent = 1 THEN ts END) AS ts,
+             MAX(CASE WHEN is_agent = 1 THEN uid END) AS uid,
+             MIN(CASE WHEN is_agent = 0 THEN ts END) AS answered
+      FROM segs GROUP BY cid, seg, co, ch, anchor
+      HAVING MAX(CASE WHEN is_agent = 1 THEN ts END) >= {p})
+    """
+    return sql, params + [s, e, e, s]
 
 
 def _stored_totals() -> dict:
@@ -117,6 +155,22 @@ def rollups(first: date) -> tuple[list[float], dict]:
         a.recompute_day(None, first + timedelta(days=n))
         timings.append(time.perf_counter() - began)
     return timings, _stored_totals()
+
+
+def fresh_rollups(first: date) -> list[float]:
+    """Each day again with its rows deleted first, so every row is written (as on a first run):
+    `rollups` finds the rows the full recompute left and rewrites only those that changed."""
+    from hub import analytics as a
+    from hub.models import AnalyticsRollup
+
+    timings = []
+    for n in range(DAYS):
+        day = first + timedelta(days=n)
+        AnalyticsRollup.delete().where(AnalyticsRollup.day == day).execute()
+        began = time.perf_counter()
+        a.recompute_day(None, day)
+        timings.append(time.perf_counter() - began)
+    return timings
 
 
 def _agree(x: dict, y: dict) -> bool:
@@ -157,6 +211,8 @@ def main(argv=None) -> int:
             base_s, base_totals = baseline(first, last)
             full_s, full_totals = full_recompute(first, last)
             per_day, day_totals = rollups(first)
+            fresh_days = fresh_rollups(first)
+            fresh_totals = _stored_totals()
             base_s2, _ = baseline(first, last)  # again, warm, so neither side gets the cold cache
             base_s3, _ = baseline(first, last, jit=False)
             full_s2, _ = full_recompute(first, last)
@@ -171,9 +227,14 @@ def main(argv=None) -> int:
                   "day_p50_seconds": round(_pct(per_day, .5), 3),
                   "day_p99_seconds": round(_pct(per_day, .99), 3),
                   "day_max_seconds": round(max(per_day), 3),
-                  "figures_agree": _agree(base_totals, full_totals) and _agree(base_totals, day_totals),
+                  "day_fresh_p50_seconds": round(_pct(fresh_days, .5), 3),
+                  "day_fresh_p99_seconds": round(_pct(fresh_days, .99), 3),
+                  "figures_agree": _agree(base_totals, full_totals) and _agree(base_totals, day_totals)
+                  and _agree(base_totals, fresh_totals),
                   "targets": {"day_p50_under_1s": _pct(per_day, .5) < 1.0,
-                              "day_max_under_1s": max(per_day) < 1.0, "full_within_3x": full / base <= 3}}
+                              "day_max_under_1s": max(per_day) < 1.0,
+                              "day_fresh_p50_under_1s": _pct(fresh_days, .5) < 1.0,
+                              "full_within_3x": full / base <= 3}}
         print(json.dumps(result, indent=2))
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"analytics-{mode}.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -8,7 +8,7 @@ import pytest
 from hub import analytics, conversations
 from hub import db as hubdb
 from hub.auth import Principal
-from hub.models import AnalyticsRollup, Company, Conversation, utcnow
+from hub.models import AnalyticsRollup, Company, Conversation, Message, utcnow
 from tests.hub.builders import channel, contact, conversation, message
 
 DAY = date(2024, 3, 5)  # a Tuesday
@@ -207,3 +207,38 @@ def test_range_recompute_equals_day_by_day(tenant):
 def other_company():
     with hubdb.db.connection_context():
         return Company.create(name="Other Co", settings={})
+
+
+def test_recompute_rewrites_changed_rows_and_drops_vanished_ones(tenant):
+    # Given a day rolled up with two agents answering, the second agent's reply then removed and
+    # a customer message added (a recompute keeps the rows whose figures did not change)
+    first_agent, _ = tenant.add_user()
+    second_agent, _ = tenant.add_user()
+    ch = channel(tenant.company)
+    conv = conversation(tenant.company, ch, contact(tenant.company, ch), at(9))
+    message(conv, at(9), "customer")
+    message(conv, at(9, 5), "agent", first_agent)
+    message(conv, at(9, 10), "customer")
+    gone = message(conv, at(9, 12), "agent", second_agent)
+    recompute(tenant.company.id)
+    with hubdb.db.connection_context():
+        Message.delete().where(Message.id == gone.id).execute()
+    message(conv, at(11), "customer")
+
+    def snapshot():
+        with hubdb.db.connection_context():
+            return sorted((r.channel_key, r.agent_key, *[round(getattr(r, f), 3)
+                                                         for f in analytics.FIELDS])
+                          for r in AnalyticsRollup.select())
+
+    # When the day is recomputed over its rows, and then from nothing
+    recompute(tenant.company.id)
+    updated = snapshot()
+    with hubdb.db.connection_context():
+        AnalyticsRollup.delete().execute()
+    recompute(tenant.company.id)
+    # Expect the same rows: the second agent's rows are gone, the totals count three messages in
+    assert updated == snapshot()
+    assert not any(second_agent.id == row[1] for row in updated)
+    assert rollup(tenant.company.id).messages_in == 3
+    assert rollup(tenant.company.id).response_count == 1
