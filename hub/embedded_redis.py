@@ -100,7 +100,14 @@ class EmbeddedRedis:
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to stop the child when its parent dies, so no orphan outlives `hub up`."""
+    """Ask Linux to stop the child when its parent dies, so no orphan outlives `hub up`.
+
+    Its own session too: Ctrl-C in a terminal signals the whole foreground group, and Redis
+    must outlive the roles while they finish their jobs; `hub up` stops it last.
+    """
+    import os
+
+    os.setsid()
     try:
         import ctypes
 
