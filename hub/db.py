@@ -8,8 +8,10 @@ committed, so a job is never enqueued for a row that a rollback removed.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 from urllib.parse import urlparse, unquote
@@ -21,6 +23,8 @@ db = peewee.DatabaseProxy()
 
 # Seconds SQLite waits for another writer before giving up with "database is locked".
 SQLITE_BUSY_TIMEOUT = 30
+# A write transaction polls for another process's lock from every 0.5 ms up to every 4 ms.
+LOCK_POLL_FIRST, LOCK_POLL_MAX = 0.0005, 0.004
 # Connections kept per process in the PostgreSQL pool.
 PG_MAX_CONNECTIONS = 32
 # SQLite connections kept open per process: opening one costs a file open and five PRAGMAs,
@@ -31,22 +35,24 @@ SQLITE_MAX_CONNECTIONS = 64
 class HubSqliteDatabase(PooledSqliteDatabase):
     """SQLite in WAL mode with pooled connections; write transactions take the lock up front.
 
-    Under gevent the lock wait runs in gevent's threadpool: SQLite's busy handler sleeps in C,
-    and while another process (a web worker, a Dramatiq worker) holds the write lock it would
-    freeze every greenlet of this process. In a real thread it only blocks the waiting request.
+    A write transaction waits for another process's writer by polling `BEGIN` every few
+    milliseconds instead of in SQLite's busy handler: that handler sleeps in C (under gevent
+    it would freeze every greenlet of the process) and in steps up to 100 ms, so a waiter
+    could sleep long after the lock was free. `time.sleep` here is gevent's under gevent.
     """
 
     def begin(self, lock_type: Any = None) -> None:
-        if lock_type and _cooperative():
-            with peewee.__exception_wrapper__:
-                if self._try_begin(lock_type):
-                    return
-                import gevent
-
-                cursor = self.cursor()
-                gevent.get_hub().threadpool.apply(cursor.execute, (f"BEGIN {lock_type}",))
+        if not lock_type:
+            super().begin(lock_type)
             return
-        super().begin(lock_type)
+        with peewee.__exception_wrapper__:
+            deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+            delay = LOCK_POLL_FIRST
+            while not self._try_begin(lock_type):
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("database is locked")
+                time.sleep(delay)
+                delay = min(delay * 2, LOCK_POLL_MAX)
 
     def _try_begin(self, lock_type: str) -> bool:
         """BEGIN without waiting (no busy handler); False if another connection writes."""
@@ -61,15 +67,6 @@ class HubSqliteDatabase(PooledSqliteDatabase):
             return False
         finally:
             conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT * 1000}")
-
-
-def _cooperative() -> bool:
-    """True in a gevent-patched process (gunicorn's gevent workers)."""
-    try:
-        from gevent import monkey
-    except ImportError:  # pragma: no cover - gevent is a dependency of the web role
-        return False
-    return monkey.is_module_patched("socket")
 
 
 def make_database(url: str) -> peewee.Database:
@@ -181,22 +178,19 @@ _writer_turns: dict[int, Any] = {}
 
 @contextmanager
 def _sqlite_writer_turn(outermost: bool) -> Iterator[None]:
-    """Under gevent, one SQLite write transaction per process at a time, queued fairly.
+    """One SQLite write transaction per process at a time, the others queued on a lock.
 
-    SQLite has one writer anyway; without this every waiting request spins in the busy handler
-    with growing sleeps, and the unlucky ones wait seconds. Greenlets queue here instead, and
-    only one per process waits for the file lock (against other processes).
+    SQLite has one writer anyway; without this every waiting thread or greenlet would poll the
+    file lock, and the unlucky ones wait longest. Queued here, they are woken the moment the
+    transaction before them ends, and only one per process polls against other processes.
     """
-    if not (outermost and isinstance(db.obj, HubSqliteDatabase) and _cooperative()):
+    if not (outermost and isinstance(db.obj, HubSqliteDatabase)):
         yield
         return
-    import os
-
-    from gevent.lock import Semaphore
-
-    turn = _writer_turns.get(os.getpid())  # one per process: gunicorn forks after import
+    pid = os.getpid()  # one per process: gunicorn and Dramatiq fork after import
+    turn = _writer_turns.get(pid)
     if turn is None:
-        turn = _writer_turns.setdefault(os.getpid(), Semaphore(1))
+        turn = _writer_turns.setdefault(pid, threading.Lock())  # gevent's lock under gevent
     with turn:
         yield
 
