@@ -98,6 +98,7 @@ def start_clients(tenants, port: int, env: dict, count: int, data_dir: Path, cha
     clients = []
     for n in range(count):
         spec = {"port": port, "redis_url": env["REDIS_URL"], "baseline_channel": channel,
+                "live_channel": f"{env['HUB_REDIS_NAMESPACE']}:rt:live",
                 "sockets": [(i, tok) for i, (_, tok) in enumerate(sockets) if i % count == n],
                 "output": str(data_dir / f"client-{n}.json")}
         path = data_dir / f"client-{n}-spec.json"
@@ -125,12 +126,49 @@ def publish_baseline(channel: str, rate: float, seconds: float) -> int:
     return total
 
 
+def runqueue_ns(proc: psutil.Process) -> int:
+    """Nanoseconds the threads of `proc` spent runnable but waiting for a core (schedstat)."""
+    total = 0
+    for task in Path(f"/proc/{proc.pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass  # a thread that ended meanwhile
+    return total
+
+
+def publish_direct(tenants, rate: float, seconds: float) -> int:
+    """Hub events published straight into the realtime layer at `rate`, round the companies.
+
+    The same `message.created` events a worker publishes, without the webhook and the job
+    before them: what the web process's fan-out alone does at the target rate.
+    """
+    from hub.realtime import publish
+
+    total = int(rate * seconds)
+    start = time.time()
+    for seq in range(total):
+        time.sleep(max(0.0, start + seq / rate - time.time()))
+        publish(tenants[seq % len(tenants)].company_id, "message.created",
+                {"content": f"direct {seq}", "senderType": "customer"})
+    return total
+
+
 def cpu_during(procs: list[psutil.Process], action):
-    """Run `action`; the CPU %% each process used meanwhile."""
+    """Run `action`; the CPU %% each process used meanwhile, and how long it waited for a core.
+
+    A process whose CPU %% is low can still be late: on a crowded machine it waits runnable in
+    the kernel's run queue, which only schedstat shows (milliseconds per second of the phase).
+    """
     for p in procs:
         p.cpu_percent()
+    waits = [runqueue_ns(p) for p in procs]
+    started = time.time()
     result = action()
-    return result, [round(p.cpu_percent(), 1) for p in procs]
+    elapsed = time.time() - started
+    cpu = [round(p.cpu_percent(), 1) for p in procs]
+    waited = [round((runqueue_ns(p) - w) / 1e6 / elapsed, 1) for p, w in zip(procs, waits)]
+    return result, (cpu, waited)
 
 
 def messages_stored() -> int:
@@ -142,9 +180,9 @@ def messages_stored() -> int:
 
 
 def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen:
-    """py-spy on the web process during the webhook phase (collapsed stacks)."""
+    """py-spy on one process during the webhook phase (raw collapsed stacks)."""
     return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds)),
-                             "--rate", "50", "--nonblocking", "--idle", "--format", "raw", "-o", str(out)],
+                             "--rate", "100", "--nonblocking", "--format", "raw", "-o", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -155,7 +193,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="default: embedded SQLite; a PostgreSQL URL gets a fresh database")
     parser.add_argument("--redis-url", default=None, help="default: embedded Redis")
-    parser.add_argument("--profile", action="store_true", help="py-spy the web process")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the web process and the worker processes")
     args = parser.parse_args()
     mode = "full" if args.full else "quick"
     p = MODES[mode]
@@ -184,12 +223,18 @@ def main() -> None:
         time.sleep(5)  # presence events of the opening settle
         rss_sockets = web.memory_info().rss
         client_procs = [psutil.Process(c.pid) for c in clients]
-        watched = [web] + client_procs
+        workers = psutil.Process(worker.pid).children(recursive=True)
+        watched = [web] + client_procs + workers
         _, base_cpu = cpu_during(watched, lambda: publish_baseline(channel, p["rate"],
                                                                    p["seconds"]))
         time.sleep(1)
+        direct, direct_cpu = cpu_during(watched, lambda: publish_direct(tenants, p["rate"],
+                                                                        p["seconds"]))
+        time.sleep(2)
         before = messages_stored()
-        spy = profile(web.pid, p["seconds"], data_dir / "web-profile.txt") if args.profile else None
+        spies = [profile(proc.pid, p["seconds"], data_dir / f"{name}-profile.txt")
+                 for name, proc in [("web", web)] + [(f"worker{i}", w) for i, w in
+                                                     enumerate(workers)]] if args.profile else []
         targets = [(t.channel_id, t.phone_number_id) for t in tenants]
         posted, hook_cpu = cpu_during(watched, lambda: post_steadily(port, targets, p["rate"],
                                                                      p["seconds"]))
@@ -199,7 +244,7 @@ def main() -> None:
         time.sleep(3)
         stored = messages_stored() - before
         rss_end = web.memory_info().rss
-        if spy is not None:
+        for spy in spies:
             spy.wait(timeout=60)
         outputs = []
         for proc in clients:
@@ -216,9 +261,10 @@ def main() -> None:
         if backend == "postgresql":
             drop_database(env["DATABASE_URL"])
     result = summarize(mode, backend, p, owners, posted, stored, outputs,
-                       rss=(rss_idle, rss_sockets, rss_end), cpu=(base_cpu, hook_cpu))
+                       rss=(rss_idle, rss_sockets, rss_end), cpu=(base_cpu, hook_cpu),
+                       direct=(direct, direct_cpu))
     if args.profile:
-        result["profile"] = str(data_dir / "web-profile.txt")
+        result["profiles"] = sorted(str(f) for f in data_dir.glob("*-profile.txt"))
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results" / f"realtime-{mode}.json"
     out.write_text(json.dumps(result, indent=2))

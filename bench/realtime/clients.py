@@ -28,6 +28,7 @@ class Holder:
     def __init__(self, spec: dict):
         self.spec = spec
         self.records: list[tuple[int, int, float, float, float]] = []  # seq, socket, recv, sent, ts
+        self.direct: list[tuple[int, int, float, float]] = []  # seq, socket, recv, ts
         self.ready = 0
         self.connects = 0
         self.failures = 0
@@ -43,7 +44,10 @@ class Holder:
             if last_id is not None:
                 url += f"&lastEventId={last_id}"
             try:
-                ws = websocket.create_connection(url, timeout=None, enable_multithread=False)
+                # No UTF-8 check in Python per frame (websocket-client's fallback walks every
+                # byte): the bench measures the hub, not the receiving client's CPU.
+                ws = websocket.create_connection(url, timeout=None, enable_multithread=False,
+                                                 skip_utf8_validation=True)
             except Exception:
                 self.failures += 1
                 gevent.sleep(1)
@@ -68,6 +72,9 @@ class Holder:
                             _, seq, sent = content.split()
                             self.records.append((int(seq), index, time.time(), float(sent),
                                                  frame.get("ts") or 0.0))
+                        elif content.startswith("direct "):
+                            self.direct.append((int(content.split()[1]), index, time.time(),
+                                                frame.get("ts") or 0.0))
             except Exception:
                 if not self.stopping:
                     self.failures += 1
@@ -88,11 +95,35 @@ class Holder:
         gevent.spawn(listen)
         return received
 
+    def tap(self) -> list[tuple[int, float, float]]:
+        """The hub's own fan-out channel, read straight from Redis: (seq, received, ts).
+
+        Splits publish -> socket into what Redis (and this client's loop) adds and what the
+        web process adds.
+        """
+        seen: list[tuple[int, float, float]] = []
+        pubsub = redis.Redis.from_url(self.spec["redis_url"]).pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(self.spec["live_channel"])
+
+        def listen() -> None:
+            for message in pubsub.listen():
+                received = time.time()
+                event = json.loads(message["data"])
+                if event.get("type") != "message.created":
+                    continue
+                content = (event.get("data") or {}).get("content") or ""
+                if content.startswith("bench "):
+                    seen.append((int(content.split()[1]), received, event.get("ts") or 0.0))
+
+        gevent.spawn(listen)
+        return seen
+
 
 def main() -> None:
     spec = json.loads(open(sys.argv[1]).read())
     holder = Holder(spec)
     baseline = holder.baseline()
+    tapped = holder.tap()
     me = psutil.Process()
     for index, token in spec["sockets"]:
         gevent.spawn(holder.hold, index, token)
@@ -105,7 +136,9 @@ def main() -> None:
     cpu = me.cpu_percent()
     holder.stopping = True
     with open(spec["output"], "w") as out:
-        json.dump({"records": holder.records, "baseline": baseline, "connects": holder.connects,
+        json.dump({"records": holder.records, "direct": holder.direct, "baseline": baseline,
+                   "tapped": tapped,
+                   "connects": holder.connects,
                    "failures": holder.failures, "reloads": holder.reloads,
                    "cpu_percent": cpu}, out)
     print("done", flush=True)
