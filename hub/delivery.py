@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Optional
 
 import requests
-from peewee import fn
+from peewee import OperationalError, fn
 
 from connectors.base import PermanentSendError, SendError, SendResult, TransientSendError
 from connectors.registry import get_connector
@@ -38,6 +38,8 @@ log = logging.getLogger("hub.delivery")
 
 # Delivery states a worker may pick up.
 ACTIVE = ("queued", "retrying")
+# Times the outcome of a send is written before the job gives up (and the sweeper resends).
+OUTCOME_TRIES = 3
 _local = threading.local()
 
 
@@ -158,10 +160,27 @@ def _mark_sending(job: DeliveryJob) -> None:
 def _finish(job: DeliveryJob, attempt_id: str, latency_ms: int, *,
             result: Optional[SendResult] = None, error: Optional[SendError] = None) -> Outcome:
     """Record the attempt and move the delivery and the message on, in one transaction."""
+    # The provider has answered: its outcome must be recorded, or the delivery stays `sending`
+    # until the sweeper sends it again. A deadlock or a lost connection is retried here.
+    for attempt_no in range(1, OUTCOME_TRIES + 1):
+        try:
+            return _record(job, attempt_id, latency_ms, result, error)
+        except OperationalError:
+            if attempt_no == OUTCOME_TRIES:
+                raise
+            log.warning("recording the outcome of message %s failed; trying again",
+                        job.message.id, exc_info=True)
+            time.sleep(0.05 * attempt_no)
+    raise AssertionError("unreachable")
+
+
+def _record(job: DeliveryJob, attempt_id: str, latency_ms: int,
+            result: Optional[SendResult], error: Optional[SendError]) -> Outcome:
     delivery, message, channel = job.delivery, job.message, job.channel
     now = utcnow()
     attempts = delivery.attempts  # counted by the claim; we hold it, nobody else changes it
     with transaction():
+        pending_events.lock_in_flight(channel, message)
         # Only the claim holder writes the payload, so the row loaded at the claim is current.
         payload: dict[str, Any] = dict(message.payload or {})
         done = list(payload.get("providerMessageIds") or [])

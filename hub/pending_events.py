@@ -83,8 +83,22 @@ def delivery_in_flight(channel: Channel, external_id: str) -> bool:
                     & (ContactIdentity.channel == channel.id)
                     & (ContactIdentity.external_id == external_id)))
     if is_postgres():
-        query = query.for_update(of=Delivery)
+        # In id order, like `lock_in_flight`: lockers of one contact's rows never wait in a circle.
+        query = query.order_by(Delivery.id).for_update(of=Delivery)
     return bool(list(query))
+
+
+def lock_in_flight(channel: Channel, message: Message) -> None:
+    """Lock the deliveries in flight to this message's contact, in id order (PostgreSQL).
+
+    `deliver` calls it first in the transaction that records an outcome, before it writes its
+    own row: two outcomes for one contact then queue here instead of each holding its own row
+    while `after_delivery` waits for the other's (a deadlock PostgreSQL ends by failing one).
+    """
+    if not is_postgres():
+        return  # SQLite runs one write transaction at a time
+    for external_id in _contact_ids(channel, message):
+        delivery_in_flight(channel, external_id)
 
 
 def apply_parked(channel: Channel, provider_message_ids: Iterable[str], out: Any) -> None:
