@@ -146,6 +146,10 @@ def _phase(emulator, principal, conversations, channel_id: str, n: int, rate: fl
         "ratio_to_limit": round(n / elapsed / rate, 3),
         "steady_messages_per_second": round(steady, 1) if steady else None,
         "steady_ratio_to_limit": round(steady / rate, 3) if steady else None,
+        # The limit counts every request the provider receives, refused ones included: with 10%
+        # faults retried, at most limit / 1.1 messages a second can succeed.
+        "provider_requests_per_second": round(len(emulator.state.received) / elapsed, 1),
+        "requests_ratio_to_limit": round(len(emulator.state.received) / elapsed / rate, 3),
         "delivered_share": round(len(sent) / n, 4),
         "emulator_delivered": len(emulator.state.delivered()),
         "duplicates": emulator.state.duplicates(),
@@ -177,8 +181,10 @@ def run(mode: str, overrides: dict | None = None) -> dict:
     workers = [subprocess.Popen([sys.executable, "-m", "dramatiq", "workers.actors",
                                  "--processes", "1", "--threads", str(params["threads"])],
                                 cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for _ in range(params["processes"])]
+                                stdout=subprocess.DEVNULL,
+                                stderr=open(tmp / f"worker-{n}.log", "ab"))
+               for n in range(params["processes"])]
+    print(f"worker logs: {tmp}/worker-*.log", flush=True)
     try:
         db.open_connection()
         principal, conversations = _setup(params, emulator.url)
