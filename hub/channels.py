@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 from typing import Any, Optional
 
 import requests
@@ -14,7 +15,7 @@ from hub.channel_config import channel_config
 from hub.crypto import decrypt_json, encrypt, encrypt_json, mask
 from hub.db import transaction
 from hub.errors import NotFound, ValidationError
-from hub.models import Channel, utcnow
+from hub.models import Channel, ChannelTemplate, utcnow
 from hub.presenters import iso
 from hub.scoping import get_scoped, scoped
 from hub.settings import get_settings
@@ -169,4 +170,37 @@ def channel_dict(channel: Channel, *, show_verify_token: bool = False) -> dict[s
     }
     if channel.kind in META_KINDS and show_verify_token:
         result["verifyToken"] = channel.verify_token
+    result["sync"] = sync_health(channel)
     return result
+
+
+# What Telegram's getWebhookInfo tells about delivery to our URL (nothing secret in it).
+WEBHOOK_INFO_FIELDS = ("url", "pending_update_count", "last_error_date", "last_error_message",
+                       "max_connections")
+
+
+def sync_health(channel: Channel) -> dict[str, Any]:
+    """The channel sync's last word, for the channel page: when, any error, and per kind the
+    phone number's quality and limits (WhatsApp) or the webhook's health (Telegram)."""
+    state = channel.sync_state or {}
+    synced = state.get("lastSyncAt")
+    health: dict[str, Any] = {"lastSyncAt": iso(datetime.fromisoformat(synced)) if synced else None,
+                              "lastSyncError": state.get("lastSyncError")}
+    if channel.kind == "whatsapp":
+        health["phone"] = state.get("phone")
+        health["templates"] = channel.templates.count()
+    if channel.kind == "telegram":
+        info = state.get("webhookInfo")
+        health["webhookInfo"] = ({k: info[k] for k in WEBHOOK_INFO_FIELDS if k in info}
+                                 if isinstance(info, dict) else None)
+        health["mode"] = (channel.settings or {}).get("mode", "webhook")
+    return health
+
+
+def channel_templates(company_id: str, channel_id: str) -> list[dict[str, Any]]:
+    """The message templates the last sync found for a channel (WhatsApp), for the composer."""
+    channel = get_channel(company_id, channel_id)
+    rows = channel.templates.order_by(ChannelTemplate.name, ChannelTemplate.language)
+    return [{"name": t.name, "language": t.language, "category": t.category,
+             "status": t.status, "components": t.components or [],
+             "syncedAt": iso(t.synced_at)} for t in rows]

@@ -20,6 +20,28 @@ class ChannelUpdateSchema(CamelSchema):
     status = fields.String(validate=validate.OneOf(("active", "disabled")))
 
 
+class ChannelSyncSchema(CamelSchema):
+    """What the last channel sync found (WhatsApp phone number, Telegram webhook health)."""
+
+    last_sync_at = fields.String(allow_none=True)
+    last_sync_error = fields.String(allow_none=True)
+    phone = fields.Dict(allow_none=True)
+    templates = fields.Integer()
+    webhook_info = fields.Dict(allow_none=True)
+    mode = fields.String()
+
+
+class ChannelTemplateSchema(CamelSchema):
+    """A WhatsApp message template as the last sync found it."""
+
+    name = fields.String()
+    language = fields.String()
+    category = fields.String()
+    status = fields.String()
+    components = fields.List(fields.Dict())
+    synced_at = fields.String(allow_none=True)
+
+
 class ChannelSchema(CamelSchema):
     """A channel as the API shows it (secrets masked)."""
 
@@ -34,6 +56,7 @@ class ChannelSchema(CamelSchema):
     verify_token = fields.String()
     created_at = fields.String()
     updated_at = fields.String()
+    sync = fields.Nested(ChannelSyncSchema)
 
 
 class WebhookEventQuerySchema(CamelSchema):

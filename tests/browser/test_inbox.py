@@ -218,3 +218,43 @@ def test_composer_tools_and_contact_panel(hub_url, tenant, new_page, require_rou
     expect(page.locator("#conversation-list a.conv", has_text="Tim Berners-Lee")).to_be_visible()
     expect(page.locator("#conversation-list a.conv", has_text="Marie Curie")).to_have_count(0)
     assert not page.console_errors, page.console_errors
+
+
+def test_whatsapp_template_from_the_composer(hub_url, emulator, tenant, new_page, require_routes,
+                                            screenshots):
+    """The synced templates of a WhatsApp channel fill the composer's picker; a template with
+    parameters reaches the provider, and the channel page shows what the sync found."""
+    require_routes("/api/chat/sessions", "/ws", "/webhooks/", "/api/channels")
+    from hub import channel_sync
+    from hub import db as hubdb
+
+    channel = whatsapp_channel(tenant, emulator)
+    with hubdb.db.connection_context():
+        channel_sync.sync_channel(channel.id)  # the hourly job, now: the emulator's templates
+    page = new_page()
+    login(page, hub_url, tenant)
+    post_whatsapp_text(hub_url, channel, "15551230009", "Hedy Lamarr", "Where is order 77?")
+    open_conversation(page, "Hedy Lamarr")
+    page.get_by_role("button", name="WhatsApp templates").click()
+    picker = page.get_by_label("Template", exact=True)
+    expect(picker.locator("option")).to_have_count(2)
+    picker.select_option(label="order_update · en_US")
+    page.get_by_label("Parameter 1").fill("#77")
+    page.get_by_label("Parameter 2").fill("on its way")
+    expect(page.locator("#template-preview")).to_have_text("Your order #77 is on its way.")
+    page.screenshot(path=str(screenshots / "composer-template.png"))
+    page.get_by_role("button", name="Send template").click()
+    bubble = page.locator("#messages article.msg--out", has_text="Your order #77 is on its way.")
+    expect(bubble).to_be_visible(timeout=10000)
+    sent = wait_until(lambda: [d for d in emulator.state.delivered("whatsapp")
+                               if d["body"].get("type") == "template"],
+                      what="the template at the emulator")
+    template = sent[0]["body"]["template"]
+    assert template["name"] == "order_update" and template["language"]["code"] == "en_US"
+    assert [p["text"] for p in template["components"][0]["parameters"]] == ["#77", "on its way"]
+
+    page.goto(f"{hub_url}/admin/channels")
+    row = page.locator("tr", has_text="Support WhatsApp")
+    expect(row).to_contain_text("Quality GREEN")
+    expect(row).to_contain_text("2 templates")
+    assert not page.console_errors, page.console_errors

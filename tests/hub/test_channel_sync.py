@@ -146,3 +146,29 @@ def test_backfill_pauses_when_graph_throttles(tenant, provider):
     # Expect a pause recorded, nothing imported, no error raised
     assert result["paused"] == "throttled by Graph" and result["inserted"] == 0
     assert state["backfill"]["paused"] == "throttled by Graph"
+
+
+def test_sync_results_reach_the_channel_page_and_the_composer(tenant, make_tenant, provider,
+                                                               client):
+    # Given a WhatsApp channel and a Telegram bot that synced
+    wa = make(tenant.company, "whatsapp", provider["base"],
+              {"accessToken": "t", "businessAccountId": "WABA", "phoneNumberId": "PHONE"})
+    tg = make(tenant.company, "telegram", provider["base"], {"botToken": "123:abc"})
+    with hubdb.db.connection_context():
+        channel_sync.sync_channel(wa.id)
+        channel_sync.sync_channel(tg.id)
+    # Expect the number's quality, the template count and the webhook's health on the channels
+    shown = {c["id"]: c["sync"] for c in client.get("/api/channels",
+                                                      headers=tenant.headers).get_json()}
+    assert shown[wa.id]["phone"]["qualityRating"] == "GREEN" and shown[wa.id]["templates"] == 2
+    assert shown[wa.id]["lastSyncAt"] and shown[wa.id]["lastSyncError"] is None
+    assert shown[tg.id]["webhookInfo"] == {"url": "", "pending_update_count": 0}
+    # And the templates for the composer; another company's agent gets a 404
+    answer = client.get(f"/api/channels/{wa.id}/templates", headers=tenant.headers)
+    assert answer.status_code == 200
+    assert [(t["name"], t["status"], t["components"]) for t in answer.get_json()] == [
+        ("order_update", "APPROVED", [{"type": "BODY", "text": "Order {{1}}"}]),
+        ("promo", "PAUSED", [])]
+    other = make_tenant()
+    assert client.get(f"/api/channels/{wa.id}/templates",
+                      headers=other.headers).status_code == 404

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import jsonify
 
 from hub import channels as channel_service
-from schemas.channels import ChannelCreateSchema, ChannelSchema, ChannelUpdateSchema
+from schemas.channels import (ChannelCreateSchema, ChannelSchema, ChannelTemplateSchema,
+                              ChannelUpdateSchema)
 from web.api.blueprint import bp
 from web.auth import current_principal, roles
 from web.loading import load_json
@@ -40,6 +41,14 @@ def create_channel():
 def get_channel(channel_id: str):
     return jsonify(_dump(channel_service.get_channel(current_principal().company_id,
                                                      channel_id)))
+
+
+@bp.get("/channels/<channel_id>/templates")
+@doc(summary="The channel's WhatsApp message templates, as the hourly sync last found them",
+     tags=("channels",), response=ChannelTemplateSchema(many=True), errors=(404,))
+def list_templates(channel_id: str):
+    return jsonify(channel_service.channel_templates(current_principal().company_id,
+                                                     channel_id))
 
 
 @bp.put("/channels/<channel_id>")

@@ -7,6 +7,7 @@ import { store, upsertConversation, on } from './store.js';
 import { initConversations, render as renderList } from './conversations.js';
 import { initThread, openThread } from './thread.js';
 import { initComposer } from './composer.js';
+import { initTemplates } from './templates.js';
 import { initContactPanel, showContact } from './contact-panel.js';
 import { startLive } from './live.js';
 import { api, errorText } from './api.js';
@@ -72,6 +73,7 @@ async function boot() {
   await initHeader();
   initThread();
   initComposer();
+  initTemplates();
   initContactPanel();
   bindLayout();
   initConversations((id) => open(id));

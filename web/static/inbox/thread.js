@@ -6,6 +6,7 @@ import { store, on, upsertConversation, upsertMessage, setMessages, userName } f
 import { channelIcon, channelLabel } from './icons.js';
 import { messageNode } from './messages-view.js';
 import { setReplyTo, setConversationOpen } from './composer.js';
+import { setTemplateChannel } from './templates.js';
 import { listOf } from './session.js';
 
 const PAGE = 50;
@@ -106,6 +107,7 @@ function renderHeader(c) {
   }
   select.value = c.agentId || '';
   setConversationOpen(!closed);
+  setTemplateChannel(closed ? null : c);
 }
 
 function renderAll() {

@@ -1,4 +1,4 @@
-// Admin: connect channels and see their webhook URL and verify token.
+// Admin: connect channels and see their webhook URL, verify token and sync health.
 
 import { api, optional } from '../api.js';
 import { bootPage, table, input, act, h, clear } from '../page.js';
@@ -6,7 +6,8 @@ import { listOf } from '../session.js';
 import { channelIcon, channelLabel } from '../icons.js';
 
 const CREDENTIALS = {
-  whatsapp: [['accessToken', 'Access token'], ['appSecret', 'App secret'], ['phoneNumberId', 'Phone number id']],
+  whatsapp: [['accessToken', 'Access token'], ['appSecret', 'App secret'], ['phoneNumberId', 'Phone number id'],
+    ['businessAccountId', 'Business account id (for templates)', true]],
   instagram: [['accessToken', 'Page access token'], ['appSecret', 'App secret'], ['igUserId', 'Instagram user id']],
   messenger: [['accessToken', 'Page access token'], ['appSecret', 'App secret'], ['pageId', 'Page id']],
   telegram: [['botToken', 'Bot token']],
@@ -25,7 +26,7 @@ function renderForm(form, kind) {
   const grid = h('div', { class: 'grid-form' },
     input('Kind', 'kind', { options: Object.keys(CREDENTIALS).map((k) => [k, channelLabel(k)]), value: kind }),
     input('Name', 'name', { required: true, placeholder: 'Support line' }),
-    CREDENTIALS[kind].map(([k, label]) => input(label, `cred_${k}`, { required: true, type: /secret|token/i.test(k) ? 'password' : 'text' })),
+    CREDENTIALS[kind].map(([k, label, optional]) => input(label, `cred_${k}`, { required: !optional, type: /secret|token/i.test(k) ? 'password' : 'text' })),
     input('API base URL (optional)', 'apiBaseUrl', { placeholder: 'default provider API' }),
     h('button', { type: 'submit', class: 'btn btn--primary', text: 'Connect' }));
   form.appendChild(grid);
@@ -51,7 +52,25 @@ async function refresh() {
     { label: 'Status', value: (c) => h('span', { class: `pill pill--${c.status === 'active' ? 'active' : 'failed'}`, text: c.status || '' }) },
     { label: 'Webhook URL', wrap: true, value: (c) => h('code', { class: 'code', text: c.webhookUrl || '' }) },
     { label: 'Verify token', wrap: true, value: (c) => (c.verifyToken ? h('code', { class: 'code', text: c.verifyToken }) : '') },
+    { label: 'Health', wrap: true, value: health },
     { label: '', value: (c) => h('button', { type: 'button', class: 'btn btn--small btn--danger', text: 'Disconnect', 'aria-label': `Disconnect ${c.name}`,
       onclick: async () => { if (confirm(`Disconnect ${c.name}?`) && await act(() => api(`/api/channels/${c.id}`, { method: 'DELETE' }), 'Disconnected') !== undefined) refresh(); } }) },
   ], 'No channel connected yet.'));
+}
+
+/** What the hourly channel sync last found: the number's quality, the bot's webhook, errors. */
+function health(c) {
+  const sync = c.sync || {};
+  const parts = [];
+  if (sync.phone) parts.push(`Quality ${sync.phone.qualityRating || '?'} · limit ${sync.phone.messagingLimitTier || '?'}`);
+  if (c.kind === 'whatsapp' && sync.lastSyncAt) parts.push(`${sync.templates || 0} templates`);
+  if (sync.webhookInfo) {
+    const info = sync.webhookInfo;
+    parts.push(sync.mode === 'polling' ? 'Polling (getUpdates)' : `Webhook ${info.url ? 'set' : 'not set'} · ${info.pending_update_count || 0} pending`);
+    if (info.last_error_message) parts.push(`Telegram: ${info.last_error_message}`);
+  }
+  parts.push(sync.lastSyncAt ? `synced ${new Date(sync.lastSyncAt).toLocaleString()}` : 'not synced yet');
+  const box = h('div', { class: 'health' }, parts.map((p) => h('div', { text: p })));
+  if (sync.lastSyncError) box.appendChild(h('div', { class: 'form-error', text: `Sync failed: ${sync.lastSyncError}` }));
+  return box;
 }
