@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL database per benchmark run, created next to a given URL and dropped."""
+"""A benchmark run's throwaway stores: a PostgreSQL database created next to a given URL and
+dropped, and its own namespace in a shared Redis, deleted at the end."""
 from __future__ import annotations
 
 import secrets
@@ -38,3 +39,21 @@ def drop_database(url: str) -> None:
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.close()
+
+
+def forget_namespace(redis_url: str, namespace: str) -> int:
+    """Delete every key of a run's namespace in a shared Redis (presence, history, queues);
+    the number deleted. The embedded Redis goes away with the run's directory instead."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deleted = 0
+    batch: list[bytes] = []
+    for name in client.scan_iter(match=f"{namespace}:*", count=1000):
+        batch.append(name)
+        if len(batch) == 500:
+            deleted += client.delete(*batch)
+            batch = []
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted

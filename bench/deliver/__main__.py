@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.databases import create_database, drop_database
+from bench.databases import create_database, drop_database, forget_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {
@@ -218,6 +218,8 @@ def run(mode: str, overrides: dict | None = None) -> dict:
         if env["DATABASE_URL"].startswith("postgres"):
             db.db.obj.close_all()
             drop_database(env["DATABASE_URL"])
+        if not env["REDIS_URL"].startswith("unix://"):  # a shared Redis, not the embedded one
+            forget_namespace(env["REDIS_URL"], env["HUB_REDIS_NAMESPACE"])
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results" / f"deliver-{mode}.json"

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.databases import create_database, drop_database
+from bench.databases import create_database, drop_database, forget_namespace
 from bench.ingest.backend import (APP_SECRET, committed,
                                   prepare, progress, redact)
 from bench.ingest.load import blast, summarize
@@ -123,6 +123,7 @@ def main() -> None:
     if backend == "postgresql":
         database_url = create_database(args.database_url, "bench_ingest")
     data_dir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    env = None
     try:
         env = prepare(data_dir, database_url, args.redis_url)
         from bench.ingest.servers import server_command
@@ -139,6 +140,8 @@ def main() -> None:
     finally:
         if database_url:
             drop_database(database_url)
+        if args.redis_url and env:
+            forget_namespace(args.redis_url, env["HUB_REDIS_NAMESPACE"])
     out = ROOT / "bench" / "results" / f"ingest-{mode}-{backend}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}", flush=True)

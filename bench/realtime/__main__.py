@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.databases import create_database, drop_database
+from bench.databases import create_database, drop_database, forget_namespace
 from bench.realtime.report import summarize
 from bench.realtime.webhooks import post_steadily
 
@@ -265,6 +265,8 @@ def main() -> None:
         stop(worker)
         if backend == "postgresql":
             drop_database(env["DATABASE_URL"])
+        if args.redis_url:
+            forget_namespace(args.redis_url, env["HUB_REDIS_NAMESPACE"])
     result = summarize(mode, backend, p, owners, posted, stored, outputs,
                        rss=(rss_idle, rss_sockets, rss_end), cpu=(base_cpu, hook_cpu),
                        direct=(direct, direct_cpu))
