@@ -15,6 +15,7 @@ from hub.channel_config import channel_config
 from hub.crypto import decrypt_json, encrypt, encrypt_json, mask
 from hub.db import transaction
 from hub.errors import NotFound, ValidationError
+from hub.jobs import enqueue_after_commit
 from hub.models import Channel, ChannelTemplate, utcnow
 from hub.presenters import iso
 from hub.scoping import get_scoped, scoped
@@ -104,6 +105,9 @@ def create_channel(principal: Principal, kind: str, name: str, credentials: dict
             secret_token_encrypted=encrypt(generated["secretToken"])
             if generated.get("secretToken") else None)
         record(principal, "channel.created", "channel", channel.id, {"kind": kind})
+        # The first sync now, not at the next hourly round: templates for the composer and the
+        # channel's health on its page right after connecting.
+        enqueue_after_commit("sync_channel", channel.id)
     return _connect(channel)
 
 
@@ -128,6 +132,8 @@ def update_channel(principal: Principal, channel: Channel, changes: dict[str, An
         record(principal, "channel.updated", "channel", channel.id,
                {"fields": sorted(k for k in changes if k != "credentials")
                 + (["credentials"] if credentials_changed else [])})
+        if credentials_changed:  # another account or token: what the last sync found may be stale
+            enqueue_after_commit("sync_channel", channel.id)
     channel = Channel.get_by_id(channel.id)
     if credentials_changed and channel.kind == "telegram":
         channel = _connect(channel)  # a new bot token needs its webhook registered again

@@ -144,3 +144,21 @@ def test_media_downloaded_from_emulator_into_the_pending_attachment(client, tena
         assert (ready.status, ready.content_type, ready.size) == ("ready", "image/png", len(PNG))
         assert (ready.width, ready.height) == (4, 4) and ready.storage_path
     assert rows["gone-media"].status == "failed" and rows["gone-media"].error
+
+
+def test_a_new_channel_syncs_at_once(client, tenant, emulator, monkeypatch):
+    # Given the jobs the hub enqueues
+    from hub import channel_sync, jobs
+
+    enqueued: list[tuple] = []
+    monkeypatch.setattr(jobs, "_dispatcher", lambda name, args, delay: enqueued.append((name, args)))
+    # When an admin connects a WhatsApp number
+    body = create_channel(client, tenant, "whatsapp", emulator)
+    # Then its first sync is queued, and once it ran the composer has the number's templates
+    assert ("sync_channel", (body["id"],)) in enqueued
+    with hubdb.db.connection_context():
+        channel_sync.sync_channel(body["id"])
+    templates = client.get(f"/api/channels/{body['id']}/templates", headers=tenant.headers)
+    assert [t["name"] for t in templates.get_json()] == ["hello_world", "order_update"]
+    shown = client.get(f"/api/channels/{body['id']}", headers=tenant.headers).get_json()
+    assert shown["sync"]["phone"]["qualityRating"] == "GREEN" and shown["sync"]["templates"] == 2
