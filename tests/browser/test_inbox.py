@@ -243,6 +243,11 @@ def test_whatsapp_template_from_the_composer(hub_url, emulator, tenant, new_page
     page.get_by_label("Parameter 2").fill("on its way")
     expect(page.locator("#template-preview")).to_have_text("Your order #77 is on its way.")
     page.screenshot(path=str(screenshots / "composer-template.png"))
+    # The customer writes meanwhile: the live update leaves the half-sent template alone.
+    post_whatsapp_text(hub_url, channel, "15551230009", "Hedy Lamarr", "Any news?")
+    expect(page.locator("#messages")).to_contain_text("Any news?", timeout=30000)
+    expect(page.locator("#template-panel")).to_be_visible()
+    expect(page.get_by_label("Parameter 2")).to_have_value("on its way")
     page.get_by_role("button", name="Send template").click()
     bubble = page.locator("#messages article.msg--out", has_text="Your order #77 is on its way.")
     expect(bubble).to_be_visible(timeout=10000)

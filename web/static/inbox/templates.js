@@ -6,6 +6,7 @@ import { h, clear, $ } from './dom.js';
 import { store, upsertMessage } from './store.js';
 
 let channelId = null;
+let conversationId = null;
 let templates = [];
 
 export function initTemplates() {
@@ -15,10 +16,16 @@ export function initTemplates() {
   $('#template-send').addEventListener('click', send);
 }
 
-/** Offer templates for WhatsApp conversations only (other channels have no such thing). */
+/** Offer templates for WhatsApp conversations only (other channels have no such thing).
+ *  Called on every render of the thread's header: a live update of the same conversation
+ *  keeps a half-filled template open. */
 export function setTemplateChannel(conversation) {
   const kind = conversation && (conversation.platform || (conversation.channel && conversation.channel.kind));
-  channelId = kind === 'whatsapp' && conversation.channel ? conversation.channel.id : null;
+  const next = kind === 'whatsapp' && conversation.channel ? conversation.channel.id : null;
+  const nextConversation = next ? conversation.id : null;
+  if (next === channelId && nextConversation === conversationId) return;
+  channelId = next;
+  conversationId = nextConversation;
   $('#template-button').hidden = !channelId;
   close();
 }
