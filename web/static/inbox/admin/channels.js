@@ -58,7 +58,7 @@ async function refresh() {
   ], 'No channel connected yet.'));
 }
 
-/** What the hourly channel sync last found: the number's quality, the bot's webhook, errors. */
+/** What the channel sync last found (on connecting, then hourly): quality, webhook, errors. */
 function health(c) {
   const sync = c.sync || {};
   const parts = [];
