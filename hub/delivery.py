@@ -180,7 +180,7 @@ def _record(job: DeliveryJob, attempt_id: str, latency_ms: int,
     now = utcnow()
     attempts = delivery.attempts  # counted by the claim; we hold it, nobody else changes it
     with transaction():
-        pending_events.lock_in_flight(channel, message)
+        pending_events.lock_in_flight(message)
         # Only the claim holder writes the payload, so the row loaded at the claim is current.
         payload: dict[str, Any] = dict(message.payload or {})
         done = list(payload.get("providerMessageIds") or [])

@@ -88,17 +88,24 @@ def delivery_in_flight(channel: Channel, external_id: str) -> bool:
     return bool(list(query))
 
 
-def lock_in_flight(channel: Channel, message: Message) -> None:
+def lock_in_flight(message: Message) -> None:
     """Lock the deliveries in flight to this message's contact, in id order (PostgreSQL).
 
     `deliver` calls it first in the transaction that records an outcome, before it writes its
     own row: two outcomes for one contact then queue here instead of each holding its own row
     while `after_delivery` waits for the other's (a deadlock PostgreSQL ends by failing one).
+    The rows are those `delivery_in_flight` locks for any of the contact's identities.
     """
     if not is_postgres():
         return  # SQLite runs one write transaction at a time
-    for external_id in _contact_ids(channel, message):
-        delivery_in_flight(channel, external_id)
+    contact = Conversation.select(Conversation.contact).where(
+        Conversation.id == message.conversation_id)
+    list(Delivery.select(Delivery.id)
+         .join(Message, on=(Delivery.message == Message.id))
+         .join(Conversation, on=(Message.conversation == Conversation.id))
+         .where((Delivery.channel == message.channel_id) & (Delivery.status == "sending")
+                & Conversation.contact.in_(contact))
+         .order_by(Delivery.id).for_update(of=Delivery))
 
 
 def apply_parked(channel: Channel, provider_message_ids: Iterable[str], out: Any) -> None:
