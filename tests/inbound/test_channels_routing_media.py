@@ -162,3 +162,9 @@ def test_a_new_channel_syncs_at_once(client, tenant, emulator, monkeypatch):
     assert [t["name"] for t in templates.get_json()] == ["hello_world", "order_update"]
     shown = client.get(f"/api/channels/{body['id']}", headers=tenant.headers).get_json()
     assert shown["sync"]["phone"]["qualityRating"] == "GREEN" and shown["sync"]["templates"] == 2
+    # And a new access token syncs again (what the old one saw may be stale)
+    enqueued.clear()
+    answer = client.put(f"/api/channels/{body['id']}", headers=tenant.headers,
+                        json={"credentials": {"accessToken": "EAAG-rotated"}})
+    assert answer.status_code == 200
+    assert enqueued == [("sync_channel", (body["id"],))]

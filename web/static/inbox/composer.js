@@ -142,7 +142,8 @@ function renderFiles() {
   });
 }
 
-function newClientId() {
+/** The idempotency key of one send: a retried POST adds no second message. */
+export function newClientId() {
   return (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`).replace(/-/g, '');
 }
 

@@ -4,6 +4,7 @@
 import { api, errorText } from './api.js';
 import { h, clear, $ } from './dom.js';
 import { store, upsertMessage } from './store.js';
+import { newClientId } from './composer.js';
 
 let channelId = null;
 let conversationId = null;
@@ -112,7 +113,7 @@ async function send() {
   try {
     const m = await api(`/api/chat/sessions/${encodeURIComponent(id)}/messages`, {
       method: 'POST',
-      body: { content: rendered(), template, clientMessageId: crypto.randomUUID ? crypto.randomUUID().replace(/-/g, '') : String(Date.now()) },
+      body: { content: rendered(), template, clientMessageId: newClientId() },
     });
     if (m && m.id) upsertMessage({ conversationId: id, ...m });
     close();
