@@ -63,7 +63,11 @@ def sync_whatsapp(channel: Channel, creds: dict[str, Any], state: dict[str, Any]
     base = api_base(channel, GRAPH_API_BASE)
     headers = {"Authorization": f"Bearer {creds.get('accessToken', '')}"}
     templates: list[dict[str, Any]] = []
-    url: Optional[str] = f"{base}/{creds.get('businessAccountId')}/message_templates"
+    # Templates belong to the business account, not the number: without its id there is nothing
+    # to ask (a request to /None/message_templates would only fail), the number is still read.
+    account = creds.get("businessAccountId")
+    url: Optional[str] = f"{base}/{account}/message_templates" if account else None
+    state["templatesSynced"] = bool(account)
     for _ in range(MAX_TEMPLATE_PAGES):
         if not url:
             break
@@ -72,6 +76,12 @@ def sync_whatsapp(channel: Channel, creds: dict[str, Any], state: dict[str, Any]
         url = (page.get("paging") or {}).get("next")
     phone = get_json(f"{base}/{creds.get('phoneNumberId')}", headers=headers, params={
         "fields": "quality_rating,messaging_limit_tier,display_phone_number,verified_name"})
+    state["phone"] = {"qualityRating": phone.get("quality_rating"),
+                      "messagingLimitTier": phone.get("messaging_limit_tier"),
+                      "displayPhoneNumber": phone.get("display_phone_number"),
+                      "verifiedName": phone.get("verified_name")}
+    if not account:
+        return {"templates": None}
     now = utcnow()
     with transaction():
         seen = []
@@ -92,10 +102,6 @@ def sync_whatsapp(channel: Channel, creds: dict[str, Any], state: dict[str, Any]
         for old in ChannelTemplate.select().where(ChannelTemplate.channel == channel.id):
             if (old.name, old.language) not in seen:
                 old.delete_instance()
-    state["phone"] = {"qualityRating": phone.get("quality_rating"),
-                      "messagingLimitTier": phone.get("messaging_limit_tier"),
-                      "displayPhoneNumber": phone.get("display_phone_number"),
-                      "verifiedName": phone.get("verified_name")}
     return {"templates": len(templates)}
 
 

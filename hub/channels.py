@@ -195,6 +195,8 @@ def sync_health(channel: Channel) -> dict[str, Any]:
     if channel.kind == "whatsapp":
         health["phone"] = state.get("phone")
         health["templates"] = channel.templates.count()
+        # False: the channel has no businessAccountId, so templates cannot be synced.
+        health["templatesSynced"] = state.get("templatesSynced")
     if channel.kind == "telegram":
         info = state.get("webhookInfo")
         health["webhookInfo"] = ({k: info[k] for k in WEBHOOK_INFO_FIELDS if k in info}

@@ -27,6 +27,7 @@ class ChannelSyncSchema(CamelSchema):
     last_sync_error = fields.String(allow_none=True)
     phone = fields.Dict(allow_none=True)
     templates = fields.Integer()
+    templates_synced = fields.Boolean(allow_none=True)
     webhook_info = fields.Dict(allow_none=True)
     mode = fields.String()
 

@@ -26,7 +26,8 @@ def whatsapp_channel(tenant, emulator) -> Channel:
             company=tenant.company, kind="whatsapp", name="Support WhatsApp",
             credentials_encrypted=encrypt_json({"accessToken": "emulator-token",
                                                 "appSecret": APP_SECRET,
-                                                "phoneNumberId": PHONE_NUMBER_ID}),
+                                                "phoneNumberId": PHONE_NUMBER_ID,
+                                                "businessAccountId": "102290129340398"}),
             settings={"apiBaseUrl": f"{emulator.url}/v21.0", "httpTimeout": 3},
             verify_token=secrets.token_hex(8))
 

@@ -172,3 +172,16 @@ def test_sync_results_reach_the_channel_page_and_the_composer(tenant, make_tenan
     other = make_tenant()
     assert client.get(f"/api/channels/{wa.id}/templates",
                       headers=other.headers).status_code == 404
+
+
+def test_whatsapp_without_business_account_reads_the_number_only(tenant, provider):
+    # Given a number connected without its business account id
+    ch = make(tenant.company, "whatsapp", provider["base"],
+              {"accessToken": "t", "phoneNumberId": "PHONE"})
+    with hubdb.db.connection_context():
+        channel_sync.sync_channel(ch.id)
+        state = Channel.get_by_id(ch.id).sync_state
+    # Expect no template request (it has no account to ask), the number's health, and why
+    assert not [path for path, _ in provider["calls"] if "message_templates" in path]
+    assert state["phone"]["qualityRating"] == "GREEN" and state["lastSyncError"] is None
+    assert state["templatesSynced"] is False

@@ -20,7 +20,7 @@ KINDS = ("whatsapp", "instagram", "messenger", "telegram")
 APP_SECRET = "app-secret-for-tests-0123456789"
 CREDENTIALS = {
     "whatsapp": {"accessToken": "EAAG-test-token", "appSecret": APP_SECRET,
-                 "phoneNumberId": "106540352242922"},
+                 "phoneNumberId": "106540352242922", "businessAccountId": "102290129340398"},
     "instagram": {"accessToken": "IGQ-test-token", "appSecret": APP_SECRET,
                   "igUserId": "17841405822304914"},
     "messenger": {"accessToken": "EAAB-test-token", "appSecret": APP_SECRET,

@@ -63,7 +63,7 @@ function health(c) {
   const sync = c.sync || {};
   const parts = [];
   if (sync.phone) parts.push(`Quality ${sync.phone.qualityRating || '?'} · limit ${sync.phone.messagingLimitTier || '?'}`);
-  if (c.kind === 'whatsapp' && sync.lastSyncAt) parts.push(`${sync.templates || 0} templates`);
+  if (c.kind === 'whatsapp' && sync.lastSyncAt) parts.push(sync.templatesSynced === false ? 'templates need the business account id' : `${sync.templates || 0} templates`);
   if (sync.webhookInfo) {
     const info = sync.webhookInfo;
     parts.push(sync.mode === 'polling' ? 'Polling (getUpdates)' : `Webhook ${info.url ? 'set' : 'not set'} · ${info.pending_update_count || 0} pending`);
