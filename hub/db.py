@@ -27,6 +27,8 @@ SQLITE_BUSY_TIMEOUT = 30
 LOCK_POLL_FIRST, LOCK_POLL_MAX = 0.0005, 0.004
 # Connections kept per process in the PostgreSQL pool.
 PG_MAX_CONNECTIONS = 32
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out again.
+PG_PING_AFTER_IDLE = 5.0
 # SQLite connections kept open per process: opening one costs a file open and five PRAGMAs,
 # which was an eighth of a webhook request; a request or job borrows one and gives it back.
 SQLITE_MAX_CONNECTIONS = 64
@@ -69,11 +71,45 @@ class HubSqliteDatabase(PooledSqliteDatabase):
             conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT * 1000}")
 
 
+class HubPostgresqlDatabase(PooledPostgresqlDatabase):
+    """PostgreSQL with pooled connections that are pinged only after they sat idle a while.
+
+    peewee's pool checks every connection it hands out with a `SELECT 1` round trip: one per
+    web request and one per job, as many as the work itself for a webhook. A connection given
+    back moments ago with a clean status (open, no transaction) is handed out as it is; one
+    idle longer than `PG_PING_AFTER_IDLE` is still pinged. A server gone in between fails the
+    next query (503 or a job retry), and psycopg2 then marks the connection closed, so the pool
+    drops it on its next checkout.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._returned_at: dict[int, float] = {}
+
+    def _is_closed(self, conn: Any) -> bool:
+        if conn.closed:
+            return True
+        import psycopg2.extensions as pg
+
+        recent = time.monotonic() - self._returned_at.get(id(conn), float("-inf"))
+        if recent < PG_PING_AFTER_IDLE and conn.get_transaction_status() == pg.TRANSACTION_STATUS_IDLE:
+            return False
+        return super()._is_closed(conn)
+
+    def _close(self, conn: Any, close_conn: bool = False) -> None:
+        self._returned_at[id(conn)] = time.monotonic()
+        super()._close(conn, close_conn)
+
+    def _close_raw(self, conn: Any) -> None:
+        self._returned_at.pop(id(conn), None)
+        super()._close_raw(conn)
+
+
 def make_database(url: str) -> peewee.Database:
     """A peewee database for a `sqlite:///path`, a bare path or a `postgresql://` URL."""
     if url.startswith(("postgres://", "postgresql://")):
         parts = urlparse(url)
-        return PooledPostgresqlDatabase(
+        return HubPostgresqlDatabase(
             unquote(parts.path.lstrip("/")) or "postgres",
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,

@@ -7,19 +7,21 @@ logged and the sweepers pick the row up later, because its state still says "to 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from hub.db import on_commit
 
 log = logging.getLogger("hub.jobs")
 
 Dispatcher = Callable[[str, tuple, Optional[int]], Any]
+ManyDispatcher = Callable[[Sequence[tuple[str, tuple]]], Any]
 _dispatcher: Optional[Dispatcher] = None
+_many_dispatcher: Optional[ManyDispatcher] = None
 
 
-def set_dispatcher(dispatcher: Dispatcher) -> None:
-    global _dispatcher
-    _dispatcher = dispatcher
+def set_dispatcher(dispatcher: Dispatcher, many: Optional[ManyDispatcher] = None) -> None:
+    global _dispatcher, _many_dispatcher
+    _dispatcher, _many_dispatcher = dispatcher, many
 
 
 def enqueue(actor_name: str, *args: Any, delay_ms: Optional[int] = None) -> Any:
@@ -28,6 +30,20 @@ def enqueue(actor_name: str, *args: Any, delay_ms: Optional[int] = None) -> Any:
         import workers.broker  # noqa: F401  (installs the dispatcher)
     assert _dispatcher is not None
     return _dispatcher(actor_name, args, delay_ms)
+
+
+def enqueue_many(jobs: Sequence[tuple[str, tuple]]) -> None:
+    """Send each (actor name, args) now, in one round trip where the broker can; raises if
+    that fails."""
+    if _dispatcher is None:
+        import workers.broker  # noqa: F401  (installs the dispatcher)
+    if not jobs:
+        return
+    if _many_dispatcher is None:
+        for actor_name, args in jobs:
+            enqueue(actor_name, *args)
+        return
+    _many_dispatcher(jobs)
 
 
 def enqueue_after_commit(actor_name: str, *args: Any, delay_ms: Optional[int] = None) -> None:

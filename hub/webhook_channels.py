@@ -7,6 +7,10 @@ still reads the row's current columns with one primary-key lookup, and the cache
 encrypted columns themselves (a Fernet token changes with every re-encryption), so a change of
 credentials, tokens or settings in any process is seen by the next request. Deleted or disabled
 channels are refused from the same fresh row.
+
+Concurrent lookups share that read (hub.coalesce): one `WHERE id IN (...)` for every request
+that arrived while the previous read was running. Each read still starts after the request
+arrived, so it is as fresh as a read of its own.
 """
 from __future__ import annotations
 
@@ -14,19 +18,20 @@ import json
 import threading
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Optional
+from typing import Optional, Sequence
 
 from connectors.base import ChannelConfig
+from hub.coalesce import Coalescer
 from hub.crypto import decrypt, decrypt_json
-from hub.db import db
+from hub.db import connection, db
 from hub.models import Channel
 
 # Configs kept per process; the cache is dropped whole when it grows past this.
 MAX_CACHED = 2048
 
-_SQL = ('SELECT company_id, credentials_encrypted, settings, verify_token, '
-        f'secret_token_encrypted FROM {Channel._meta.table_name} WHERE id = {{p}} '
-        "AND kind = {p} AND deleted_at IS NULL AND status <> 'disabled'")
+_SQL = ('SELECT id, kind, company_id, credentials_encrypted, settings, verify_token, '
+        f'secret_token_encrypted FROM {Channel._meta.table_name} WHERE id IN ({{ids}}) '
+        "AND deleted_at IS NULL AND status <> 'disabled'")
 
 
 @dataclass(frozen=True)
@@ -45,15 +50,13 @@ _lock = threading.Lock()
 
 def live_channel(kind: str, channel_id: str) -> Optional[LiveChannel]:
     """The live (not deleted, not disabled) channel of this kind, or None."""
-    cursor = db.execute_sql(_SQL.format(p=db.param), (channel_id, kind))
-    row = cursor.fetchone()
-    cursor.close()
-    if row is None:
+    row = _reader.submit(channel_id)
+    if row is None or row[1] != kind:
         return None
-    key = (channel_id, kind, *row)
+    key = tuple(row)
     found = _cache.get(key)
     if found is None:
-        found = _build(channel_id, kind, *row)
+        found = _build(*row)
         with _lock:
             if len(_cache) >= MAX_CACHED:
                 _cache.clear()
@@ -73,6 +76,19 @@ def _build(channel_id: str, kind: str, company_id: str, credentials: str, settin
         secret_token=decrypt(secret_token) if secret_token else None,
     )
     return LiveChannel(id=channel_id, company_id=company_id, kind=kind, config=config)
+
+
+def _read_rows(channel_ids: Sequence[str]) -> list[object]:
+    """The live rows of these channels in one query; None for an id that has none."""
+    unique = list(dict.fromkeys(channel_ids))
+    with connection():  # the webhook view opens none of its own
+        cursor = db.execute_sql(_SQL.format(ids=", ".join([db.param] * len(unique))), unique)
+        rows = {row[0]: row for row in cursor.fetchall()}
+        cursor.close()
+    return [rows.get(channel_id) for channel_id in channel_ids]
+
+
+_reader: Coalescer[str, Optional[tuple]] = Coalescer(_read_rows)
 
 
 def clear_cache() -> None:

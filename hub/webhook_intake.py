@@ -1,19 +1,41 @@
 """Raw webhook intake: commit the provider's body once, then enqueue its processing.
 
-The web view (and Telegram polling) calls `store_raw_event`; the provider gets its 2xx only after
-this returns, so an acknowledged delivery is always in the database.
+The web view (and Telegram polling, and the widget) calls `store_raw_event`; the provider gets
+its 2xx only after this returns, so an acknowledged delivery is always in the database.
+
+Concurrent deliveries are committed together (hub.coalesce): one multi-row
+`INSERT ... ON CONFLICT DO NOTHING RETURNING id` for every body that arrived while the previous
+batch was being written, then one Redis pipeline with their `process_webhook` jobs. Per
+delivery that is a share of one round trip to each instead of a round trip each (plus, on
+SQLite, one write transaction per batch instead of one per delivery): under load most of a
+webhook's cost was these round trips. Nothing is answered before its batch has committed.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+import json
+import logging
+from typing import Any, Mapping, Sequence
 
-from hub.db import db, is_postgres, transaction
-from hub.jobs import enqueue_after_commit
+import peewee
+
+from hub.coalesce import Coalescer
+from hub.db import connection, db, is_postgres, transaction
+from hub.jobs import enqueue_after_commit, enqueue_many
 from hub.models import WebhookEvent, new_id, utcnow
+
+log = logging.getLogger("hub.intake")
 
 # Headers kept with the raw event: enough to re-check or debug a delivery, nothing more.
 KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256",
                 "x-telegram-bot-api-secret-token", "x-request-id")
+
+# Events one `process_webhooks` job carries at the most: small, so that the last of them does
+# not wait long behind the first (a job runs its events one after the other).
+EVENTS_PER_JOB = 4
+
+# The columns a new event is written with, in the order of the batched INSERT's values.
+COLUMNS = ("id", "company", "channel", "kind", "dedupe_key", "body", "headers", "status",
+           "attempts", "received_at", "enqueued_at")
 
 
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -30,34 +52,132 @@ def store_raw_event(channel: Any, raw_body: bytes, dedupe_key: str,
                     headers: Mapping[str, str]) -> tuple[WebhookEvent, bool]:
     """Insert the raw event unless (channel, dedupe_key) exists; (row, created).
 
-    `channel` is a Channel row or a `LiveChannel` (anything with id, company_id and kind). The
-    insert is atomic; `process_webhook` is enqueued after the commit, only for a new row (a
-    redelivery of a row still pending is left to its first job or the sweeper). A new row is
-    known from the insert's RETURNING; only a redelivery reads the existing row.
+    `channel` is a Channel row or a `LiveChannel` (anything with id, company_id and kind).
+    `process_webhook` is enqueued after the commit, only for a new row (a redelivery of a row
+    still pending is left to its first job or the sweeper). Inside a caller's transaction the
+    row joins that transaction; otherwise it is committed in a batch with concurrent ones.
+    For a redelivery the returned row carries the existing event's id.
     """
-    key = dedupe_key[:128]
+    now = utcnow()
     fields = dict(id=new_id(), company=channel.company_id, channel=channel.id,
-                  kind=channel.kind, dedupe_key=key, body=raw_body.decode("utf-8"),
-                  headers=kept_headers(headers), status="pending", attempts=0,
-                  received_at=utcnow(), enqueued_at=utcnow())
-    if is_postgres() and not db.in_transaction():
-        # On PostgreSQL (autocommit) one INSERT is its own transaction, committed when it
-        # returns: no BEGIN and COMMIT round trips. The enqueue below runs after it.
-        inserted = _insert(fields)
-        if inserted:
-            enqueue_after_commit("process_webhook", fields["id"])
-    else:
+                  kind=channel.kind, dedupe_key=dedupe_key[:128],
+                  body=raw_body.decode("utf-8"), headers=kept_headers(headers),
+                  status="pending", attempts=0, received_at=now, enqueued_at=now)
+    if db.in_transaction():
         with transaction():
-            inserted = _insert(fields)
+            inserted = _insert_one(fields)
             if inserted:
                 enqueue_after_commit("process_webhook", fields["id"])
-    if inserted:
-        return WebhookEvent(**fields), True
-    return WebhookEvent.get((WebhookEvent.channel == channel.id)
-                            & (WebhookEvent.dedupe_key == key)), False
+        event_id = fields["id"] if inserted else _existing_ids([fields])[_key(fields)]
+    else:
+        event_id, inserted = _batcher.submit(fields)
+    return WebhookEvent(**{**fields, "id": event_id}), inserted
 
 
-def _insert(fields: dict[str, Any]) -> bool:
+def _key(fields: Mapping[str, Any]) -> tuple[str, str]:
+    return fields["channel"], fields["dedupe_key"]
+
+
+def _insert_one(fields: dict[str, Any]) -> bool:
     """Insert unless the (channel, dedupe_key) row exists; True if this call inserted it."""
     return bool(list(WebhookEvent.insert(**fields).on_conflict_ignore()
                      .returning(WebhookEvent.id).tuples().execute()))
+
+
+def _store_batch(batch: Sequence[dict[str, Any]]) -> list[object]:
+    """Commit a batch of new events; for each, (event id, created) or the error it met."""
+    with connection():  # the webhook view opens none: only the batch needs the database
+        first: dict[tuple[str, str], dict[str, Any]] = {}
+        for fields in batch:  # the same delivery twice in one batch: one row
+            first.setdefault(_key(fields), fields)
+        rows = list(first.values())
+        try:
+            inserted = _insert_many(rows)
+        except (peewee.IntegrityError, peewee.DataError) as exc:
+            if len(rows) == 1:
+                raise
+            # One row the database refuses must not fail the deliveries batched with it.
+            log.warning("batched intake refused (%r); inserting %d rows one by one", exc,
+                        len(rows))
+            return _store_one_by_one(batch)
+        new = [f["id"] for f in rows if f["id"] in inserted]
+        _enqueue(new)
+        existing = _existing_ids([f for f in rows if f["id"] not in inserted])
+    results: list[object] = []
+    for fields in batch:
+        winner = first[_key(fields)]
+        if winner["id"] in inserted:
+            results.append((winner["id"], fields is winner))
+        elif _key(fields) in existing:
+            results.append((existing[_key(fields)], False))
+        else:  # the row it collided with is gone again (erased): the provider retries
+            results.append(peewee.OperationalError("the event it duplicates was just removed"))
+    return results
+
+
+def _store_one_by_one(batch: Sequence[dict[str, Any]]) -> list[object]:
+    results: list[object] = []
+    for fields in batch:
+        try:
+            results.append(_store_batch([fields])[0])
+        except Exception as exc:  # this delivery's own error, answered to its own request
+            results.append(exc)
+    return results
+
+
+def _insert_many(rows: Sequence[dict[str, Any]]) -> set[str]:
+    """One INSERT of every row, skipping those whose (channel, dedupe_key) exists; ids written.
+
+    On PostgreSQL (autocommit) the statement is its own transaction; SQLite takes the write
+    lock for it.
+    """
+    fields = [WebhookEvent._meta.fields[name] for name in COLUMNS]
+    placeholder = "(" + ", ".join([db.param] * len(fields)) + ")"
+    sql = (f"INSERT INTO {WebhookEvent._meta.table_name} "
+           f"({', '.join(f.column_name for f in fields)}) "
+           f"VALUES {', '.join([placeholder] * len(rows))} "
+           "ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id")
+    params = [field.db_value(row[field.name]) for row in rows for field in fields]
+    if is_postgres() and not db.in_transaction():
+        cursor = db.execute_sql(sql, params)
+        return {r[0] for r in cursor.fetchall()}
+    with transaction():
+        cursor = db.execute_sql(sql, params)
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _enqueue(event_ids: list[str]) -> None:
+    """The jobs of committed events; a failure is left to the sweeper (the rows say pending).
+
+    Events of one batch go `EVENTS_PER_JOB` to a `process_webhooks` job: building and sending a
+    Dramatiq message costs about as much CPU as the rest of a webhook's intake, and each job
+    has its own overhead in the worker too. A lone event keeps its `process_webhook` job.
+    """
+    jobs = []
+    for start in range(0, len(event_ids), EVENTS_PER_JOB):
+        chunk = event_ids[start:start + EVENTS_PER_JOB]
+        jobs.append(("process_webhook", (chunk[0],)) if len(chunk) == 1
+                    else ("process_webhooks", (chunk,)))
+    try:
+        enqueue_many(jobs)
+    except Exception:
+        log.exception("enqueue of %d webhook events failed; left for the sweeper",
+                      len(event_ids))
+
+
+def _existing_ids(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
+    """The ids of the stored events these (redelivered) rows duplicate."""
+    found: dict[tuple[str, str], str] = {}
+    by_channel: dict[str, list[str]] = {}
+    for row in rows:
+        by_channel.setdefault(row["channel"], []).append(row["dedupe_key"])
+    for channel_id, keys in by_channel.items():
+        query = (WebhookEvent.select(WebhookEvent.id, WebhookEvent.dedupe_key)
+                 .where((WebhookEvent.channel == channel_id)
+                        & WebhookEvent.dedupe_key.in_(keys)).tuples())
+        for event_id, dedupe_key in query:
+            found[(channel_id, dedupe_key)] = event_id
+    return found
+
+
+_batcher: Coalescer[dict[str, Any], tuple[str, bool]] = Coalescer(_store_batch)

@@ -1,10 +1,12 @@
 """The Dramatiq broker, built in one place from the settings, before any actor is declared."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
+from uuid import uuid4
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import current_millis
 from dramatiq.middleware import CurrentMessage
 
 from hub import jobs
@@ -12,11 +14,43 @@ from hub.settings import get_settings
 from workers.middleware import DatabaseMiddleware, HeartbeatMiddleware, JobLogMiddleware
 
 
-def build_broker() -> RedisBroker:
+class HubRedisBroker(RedisBroker):
+    """Dramatiq's RedisBroker plus `enqueue_many`: several messages in one Redis round trip.
+
+    A web process under load enqueues a job per webhook, a batch of webhooks at a time (see
+    hub.webhook_intake); one pipeline instead of a round trip each. Each message goes through
+    the same steps as `RedisBroker.enqueue` (its own redis_message_id, the middleware's
+    before/after hooks, the broker's `dispatch` script with the same arguments), so workers
+    cannot tell the difference. Only immediate messages: delayed ones use `enqueue`.
+    """
+
+    def enqueue_many(self, messages: Sequence[dramatiq.Message]) -> list[dramatiq.Message]:
+        if len(messages) == 1:
+            return [self.enqueue(messages[0])]
+        dispatch, keys = self.scripts["dispatch"], [self.namespace]
+        pipe = self.client.pipeline(transaction=False)
+        sent = []
+        for message in messages:
+            message = message.copy(options={"redis_message_id": str(uuid4())})
+            self.emit_before("enqueue", message, None)
+            # The arguments of RedisBroker._dispatch("enqueue") (dramatiq 2.x).
+            dispatch(keys=keys, client=pipe, args=[
+                "enqueue", current_millis(), message.queue_name, self.broker_id,
+                self.heartbeat_timeout, self.dead_message_ttl,
+                self._should_do_maintenance("enqueue"), self._max_unpack_size(),
+                message.options["redis_message_id"], message.encode()])
+            sent.append(message)
+        pipe.execute()
+        for message in sent:
+            self.emit_after("enqueue", message, None)
+        return sent
+
+
+def build_broker() -> HubRedisBroker:
     settings = get_settings()
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set; `hub` starts the embedded Redis and sets it")
-    broker = RedisBroker(url=settings.redis_url, namespace=f"{settings.redis_namespace}:dq",
+    broker = HubRedisBroker(url=settings.redis_url, namespace=f"{settings.redis_namespace}:dq",
                          heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
                          maintenance_chance=settings.broker_maintenance_chance)
     broker.add_middleware(CurrentMessage())
@@ -37,4 +71,12 @@ def dispatch(actor_name: str, args: tuple, delay_ms: Optional[int]) -> Any:
     return broker.get_actor(actor_name).send_with_options(args=args, delay=delay_ms)
 
 
-jobs.set_dispatcher(dispatch)
+def dispatch_many(jobs_: Sequence[tuple[str, tuple]]) -> list[Any]:
+    """Send each (actor name, args) now, in one Redis round trip."""
+    import workers.actors  # noqa: F401
+
+    return broker.enqueue_many([broker.get_actor(name).message_with_options(args=args)
+                                for name, args in jobs_])
+
+
+jobs.set_dispatcher(dispatch, dispatch_many)

@@ -40,6 +40,24 @@ def process_webhook(event_id: str) -> None:
         raise
 
 
+@dramatiq.actor(queue_name="inbound", max_retries=PROCESS_RETRIES, min_backoff=1000,
+                max_backoff=60_000)
+def process_webhooks(event_ids: list[str]) -> None:
+    """Events the web intake committed together, each as `process_webhook` would.
+
+    Every event is attempted even if one before it fails; a failure is noted on its own event
+    and raised at the end, so the job is retried and the rerun skips the events already done.
+    """
+    errors = []
+    for event_id in event_ids:
+        try:
+            process_webhook.fn(event_id)
+        except Exception as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
 @dramatiq.actor(queue_name="media", max_retries=MEDIA_RETRIES, min_backoff=2000,
                 max_backoff=300_000)
 def download_media(attachment_id: str) -> None:

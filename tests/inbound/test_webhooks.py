@@ -97,10 +97,15 @@ def test_database_down_answers_503(client, tenant, emulator, monkeypatch):
     channel = create_channel(client, tenant, "whatsapp", emulator)
     headers = signed_headers(channel["id"], TEXT)
 
-    def down(*args, **kwargs):
-        raise peewee.OperationalError("could not connect to server: Connection refused")
+    database = hubdb.db.obj
+    execute_sql = database.execute_sql
 
-    monkeypatch.setattr(peewee.Insert, "execute", down)
+    def down(sql, *args, **kwargs):  # the database goes away just before the event's INSERT
+        if sql.lstrip().upper().startswith("INSERT"):
+            raise peewee.OperationalError("could not connect to server: Connection refused")
+        return execute_sql(sql, *args, **kwargs)
+
+    monkeypatch.setattr(database, "execute_sql", down)
     answer = post_webhook(client, "whatsapp", channel["id"], TEXT, headers=headers)
     assert answer.status_code == 503
     assert answer.get_json()["error"]["code"] == "database_unavailable"

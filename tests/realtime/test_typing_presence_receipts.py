@@ -100,7 +100,7 @@ def test_an_agent_with_read_receipts_off_reads_silently(web_a, tenant):
 
 def test_read_receipts_setting_decides_the_provider_receipt(db_conn, tenant):
     sent = []
-    previous = jobs._dispatcher
+    previous = jobs._dispatcher, jobs._many_dispatcher
     jobs.set_dispatcher(lambda name, args, delay: sent.append((name, args)))
     try:
         for shared in (True, False):
@@ -120,4 +120,4 @@ def test_read_receipts_setting_decides_the_provider_receipt(db_conn, tenant):
             provider_calls = [s for s in sent[before:] if s[0] == "mark_read_on_provider"]
             assert provider_calls == ([("mark_read_on_provider", ([message.id],))] if shared else [])
     finally:
-        jobs.set_dispatcher(previous)
+        jobs.set_dispatcher(*previous)
