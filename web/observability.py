@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
 
 from flask import Flask, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def start_timer():
         g.started = time.monotonic()
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+        g.request_id = request.headers.get("X-Request-Id") or secrets.token_hex(8)
 
     @app.after_request
     def record(response):
