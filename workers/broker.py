@@ -5,6 +5,7 @@ from typing import Any, Optional, Sequence
 from uuid import uuid4
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 from dramatiq.middleware import CurrentMessage
@@ -27,20 +28,27 @@ class HubRedisBroker(RedisBroker):
     def enqueue_many(self, messages: Sequence[dramatiq.Message]) -> list[dramatiq.Message]:
         if len(messages) == 1:
             return [self.enqueue(messages[0])]
-        dispatch, keys = self.scripts["dispatch"], [self.namespace]
+        dispatch = self.scripts["dispatch"]
         pipe = self.client.pipeline(transaction=False)
-        sent = []
+        sent, calls = [], []
         for message in messages:
             message = message.copy(options={"redis_message_id": str(uuid4())})
             self.emit_before("enqueue", message, None)
             # The arguments of RedisBroker._dispatch("enqueue") (dramatiq 2.x).
-            dispatch(keys=keys, client=pipe, args=[
-                "enqueue", current_millis(), message.queue_name, self.broker_id,
-                self.heartbeat_timeout, self.dead_message_ttl,
-                self._should_do_maintenance("enqueue"), self._max_unpack_size(),
-                message.options["redis_message_id"], message.encode()])
+            args = ["enqueue", current_millis(), message.queue_name, self.broker_id,
+                    self.heartbeat_timeout, self.dead_message_ttl,
+                    self._should_do_maintenance("enqueue"), self._max_unpack_size(),
+                    message.options["redis_message_id"], message.encode()]
+            # EVALSHA by hand: a pipeline given the Script object first asks Redis whether the
+            # script exists, a round trip of its own on every batch.
+            pipe.evalsha(dispatch.sha, 1, self.namespace, *args)
             sent.append(message)
-        pipe.execute()
+            calls.append(args)
+        for args, result in zip(calls, pipe.execute(raise_on_error=False)):
+            if isinstance(result, redis.exceptions.NoScriptError):  # a Redis that restarted
+                dispatch(keys=[self.namespace], args=args)  # loads the script, then runs it
+            elif isinstance(result, Exception):
+                raise result
         for message in sent:
             self.emit_after("enqueue", message, None)
         return sent
