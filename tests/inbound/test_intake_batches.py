@@ -35,7 +35,7 @@ def held_batches(monkeypatch):
         batches.append(len(rows))
         if len(batches) == 1:
             deadline = time.monotonic() + 10
-            while len(webhook_intake._batcher._queue) < Hold.queued:
+            while _waiting() < Hold.queued:
                 assert time.monotonic() < deadline, "deliveries did not queue"
                 time.sleep(0.002)
         return insert_many(rows)
@@ -43,6 +43,11 @@ def held_batches(monkeypatch):
     monkeypatch.setattr(webhook_intake, "_insert_many", held)
     Hold.batches = batches
     return Hold
+
+
+def _waiting() -> int:
+    """Deliveries queued for the next batch (from the webhook view or from store_raw_event)."""
+    return len(webhook_intake._deliveries._queue) + len(webhook_intake._batcher._queue)
 
 
 def _post_concurrently(app, channel_id: str, bodies: list[bytes]) -> list:
@@ -96,6 +101,40 @@ def test_the_same_delivery_twice_in_one_batch_is_one_event(app, tenant, emulator
     repeated = [a.get_json() for a in answers[1:]]
     assert len({r["eventId"] for r in repeated}) == 1
     assert sorted(r["duplicate"] for r in repeated) == [False, True, True]
+    with hubdb.db.connection_context():
+        assert WebhookEvent.select().count() == 2
+
+
+def test_refused_deliveries_in_a_batch_get_their_own_errors_and_store_nothing(
+        app, tenant, emulator, held_batches):
+    from tests.inbound.conftest import signed_headers
+
+    channel = create_channel(app.test_client(), tenant, "whatsapp", emulator)
+    good = json.dumps(wa_message(text="fine")).encode()
+    malformed = b'{"object": "whatsapp_business_account", "entry": ['
+    posts = [("whatsapp", good, None),
+             ("whatsapp", json.dumps(wa_message(text="forged")).encode(),
+              {"X-Hub-Signature-256": "sha256=" + "0" * 64}),
+             ("messenger", good, None),  # a WhatsApp channel's id under another kind
+             ("whatsapp", malformed, None),
+             ("whatsapp", json.dumps(wa_message(text="also fine")).encode(), None)]
+    answers: list = [None] * len(posts)
+
+    def post(i):
+        kind, body, headers = posts[i]
+        answers[i] = post_webhook(app.test_client(), kind, channel["id"], body,
+                                  headers=headers or signed_headers(channel["id"], body))
+
+    held_batches.queued = 4
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(posts))]
+    threads[0].start()
+    time.sleep(0.05)
+    [t.start() for t in threads[1:]]
+    [t.join(20) for t in threads]
+    assert [a.status_code for a in answers] == [200, 401, 404, 400, 200]
+    assert [a.get_json().get("error", {}).get("code") for a in answers[1:4]] == [
+        "invalid_signature", "unknown_channel", "invalid_json"]
+    assert held_batches.batches == [1, 1]  # the second batch wrote only the valid delivery
     with hubdb.db.connection_context():
         assert WebhookEvent.select().count() == 2
 
