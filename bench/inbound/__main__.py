@@ -1,7 +1,7 @@
 """Inbound worker benchmark: what one Dramatiq worker process spends per inbound message.
 
 python -m bench.inbound --quick|--full [--database-url postgresql://...] [--redis-url redis://...]
-                        [--threads 8] [--messages N]
+                        [--threads 8] [--messages N] [--profile]   (py-spy, the `.[bench]` extra)
 
 Seeds the realtime benchmark's shape (companies x agents online, a WhatsApp channel each,
 `contacts` contacts per company, so about half the messages open a new conversation, which is
@@ -101,12 +101,43 @@ def _wait(predicate, timeout: float = 900) -> None:
         time.sleep(0.05)
 
 
-def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done) -> dict:
+def _start_profile(proc: psutil.Process, out: Path):
+    """py-spy sampling the worker process (the child that runs the jobs) until stopped."""
+    target = (proc.children(recursive=True) or [proc])[-1]
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy), "record", "--pid", str(target.pid), "--rate", "250",
+                             "--format", "raw", "--nonblocking", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop_profile(spy, out: Path, top: int = 45) -> list[str]:
+    """Stop py-spy; the functions with the most samples, inclusive (share of all samples)."""
+    import signal
+
+    spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=60)
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        for frame in set(stack.split(";")):
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+    ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
+    return [f"{100 * c / max(total, 1):5.1f}% {f}" for f, c in ranked]
+
+
+def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done,
+           profile: Path | None = None) -> dict:
     """Run one phase: counts, worker CPU and wall time between before and after."""
     before, cpu0, pg0, t0 = _probe(probe), _cpu(proc), _postgres_cpu(), time.monotonic()
+    spy = _start_profile(proc, profile) if profile else None
     enqueue()
     _wait(lambda: done(_probe(probe)))
     wall = time.monotonic() - t0
+    stacks = _stop_profile(spy, profile) if spy else None
     after, cpu1, pg1 = _probe(probe), _cpu(proc), _postgres_cpu()
     sql, rds = _delta(after["sql"], before["sql"]), _delta(after["redis"], before["redis"])
     return {
@@ -121,6 +152,7 @@ def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done)
         "worker_cpu_share_of_one_core": round((cpu1 - cpu0) / wall, 2),
         "postgres_cpu_ms_per_message_all_backends": round((pg1 - pg0) * 1000 / n, 3),
         "wall_seconds": round(wall, 2),
+        **({"profile_top_inclusive": stacks} if stacks else {}),
     }
 
 
@@ -205,7 +237,7 @@ def run(args) -> dict:
             return routed >= Conversation.select().count()
 
         inbound = _phase("inbound", proc, probe, n, lambda: [enqueue("process_webhook", i) for i in ids],
-                         inbound_done)
+                         inbound_done, profile=tmp / "py-spy.txt" if args.profile else None)
         checks = {
             "messages_stored": Message.select().count(),
             "events_processed": WebhookEvent.select().where(WebhookEvent.status == "processed").count(),
@@ -254,6 +286,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", help="redis://... (default: embedded Redis)")
     parser.add_argument("--threads", type=int, help="worker threads (default 8)")
     parser.add_argument("--messages", type=int, help="inbound messages (and no-op jobs)")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the worker during the inbound phase (top functions in the JSON)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (worker log)")
     run(parser.parse_args(argv))
 
