@@ -40,6 +40,7 @@ class Prepared:
         self.sql, params = db.get_sql_context().sql(self.query).query()
         # A slot's index, or a constant of the query in a one-tuple.
         self.order = [p.index if isinstance(p, Slot) else (p,) for p in params]
+        self._setup: dict[str, Any] | None = None
 
     def cursor(self, args: tuple) -> Any:
         params = [args[p] if isinstance(p, int) else p[0] for p in self.order]
@@ -47,7 +48,19 @@ class Prepared:
 
     def rows(self, *args: Any) -> list[Any]:
         """The rows the query yields (model instances, tuples ... as the query says)."""
-        return list(self.query._get_cursor_wrapper(self.cursor(args)))
+        wrapper = self.query._get_cursor_wrapper(self.cursor(args))
+        if self._setup is not None:
+            # What the first wrapper worked out from the cursor's columns (which model field
+            # each column fills, with which converter) holds for every run of this SQL.
+            vars(wrapper).update(self._setup)
+            wrapper.initialized = True
+            return list(wrapper)
+        before = dict(vars(wrapper))
+        rows = list(wrapper)
+        if wrapper.initialized:  # at least one row came: keep what initialize() set
+            self._setup = {k: v for k, v in vars(wrapper).items()
+                           if k not in _PER_CURSOR and (k not in before or before[k] is not v)}
+        return rows
 
     def first(self, *args: Any) -> Any:
         rows = self.rows(*args)
@@ -57,6 +70,9 @@ class Prepared:
         """Execute a statement without rows; the number of rows it changed."""
         return db.rows_affected(self.cursor(args))
 
+
+# Cursor wrapper attributes that belong to one execution, never carried over.
+_PER_CURSOR = {"cursor", "count", "index", "initialized", "populated", "row_cache"}
 
 _compiled: dict[tuple, Prepared] = {}
 _lock = threading.Lock()
