@@ -8,7 +8,9 @@ and the position of each slot among the parameters, and from then on only substi
 and wraps the cursor as peewee would (model instances, with python_value conversions).
 
 Slots skip peewee's per-field converters: pass values already as the driver wants them (ids,
-numbers, datetimes and text need nothing; JSON fields need `Field.db_value`).
+numbers, datetimes and text need nothing; JSON fields need `Field.db_value`). An INSERT must
+give a slot to every column whose default is callable (ids, times): peewee would evaluate the
+default once, at compile time, and every later row would repeat it; `Prepared` refuses that.
 """
 from __future__ import annotations
 
@@ -37,6 +39,13 @@ class Prepared:
 
     def __init__(self, build: Callable[[type[Slot]], peewee.Query]) -> None:
         self.query = build(Slot)
+        if isinstance(self.query, peewee.Insert) and isinstance(self.query._insert, dict):
+            given = {getattr(k, "name", k) for k in self.query._insert}
+            frozen = [f.name for f, v in self.query.model._meta.defaults.items()
+                      if callable(v) and f.name not in given]
+            if frozen:
+                raise ValueError(f"prepared INSERT without a slot for {frozen}: their default "
+                                 "would be computed once for every row")
         self.sql, params = db.get_sql_context().sql(self.query).query()
         # A slot's index, or a constant of the query in a one-tuple.
         self.order = [p.index if isinstance(p, Slot) else (p,) for p in params]
