@@ -147,6 +147,8 @@ def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done,
         "sql_by_verb": {k: round(v / n, 2) for k, v in sorted(sql.items())},
         "redis_commands_per_message": round(sum(rds.values()) / n, 2),
         "redis_by_command": {k: round(v / n, 2) for k, v in sorted(rds.items())},
+        "redis_round_trips_per_message": round(
+            (after.get("trips", {}).get("redis", 0) - before.get("trips", {}).get("redis", 0)) / n, 2),
         "jobs": _delta(after["jobs"], before["jobs"]),
         "messages_per_second_wall": round(n / wall, 1),
         "worker_cpu_share_of_one_core": round((cpu1 - cpu0) / wall, 2),

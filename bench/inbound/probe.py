@@ -20,6 +20,7 @@ from dramatiq.middleware import Middleware
 sql: Counter = Counter()
 rds: Counter = Counter()
 jobs: Counter = Counter()
+trips: Counter = Counter()
 _lock = threading.Lock()
 
 
@@ -51,6 +52,7 @@ _execute_command = redis.Redis.execute_command
 def execute_command(self, *args, **options):
     with _lock:
         rds[str(args[0]).upper()] += 1
+        trips["redis"] += 1
     return _execute_command(self, *args, **options)
 
 
@@ -59,6 +61,7 @@ _pipeline_execute = redis.client.Pipeline.execute
 
 def pipeline_execute(self, *args, **kwargs):
     with _lock:
+        trips["redis"] += 1  # a pipeline is one round trip, whatever it carries
         for command_args, _ in self.command_stack:
             rds[str(command_args[0]).upper()] += 1
     return _pipeline_execute(self, *args, **kwargs)
@@ -86,7 +89,8 @@ redis.client.Pipeline.execute = pipeline_execute
 def _dump(path: str) -> None:
     while True:
         with _lock:
-            data = {"sql": dict(sql), "redis": dict(rds), "jobs": dict(jobs), "at": time.time()}
+            data = {"sql": dict(sql), "redis": dict(rds), "jobs": dict(jobs), "trips": dict(trips),
+                    "at": time.time()}
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
             json.dump(data, f)
