@@ -16,8 +16,8 @@ from hub.db import is_postgres
 from hub.events import (InboundMessage, MessageDeletion, MessageEdit, Reaction, ReadWatermark,
                         StatusUpdate)
 from hub.messages import advance_status, apply_pending_statuses, apply_status, insert_message, \
-    touch_conversation
-from hub.models import Attachment, Channel, ContactIdentity, Conversation, Message
+    touch_conversation, waiting_for
+from hub.models import Attachment, Channel, Contact, ContactIdentity, Conversation, Message
 from hub.presenters import iso
 
 # Default content type of a file until its download tells the real one.
@@ -33,6 +33,14 @@ class Outcome:
     new_conversations: list[str] = field(default_factory=list)
     touched_conversations: list[str] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
+    # Rows already in hand, so publishing needs no re-read: a message as its INSERT returned
+    # it (with its attachments), a conversation as its last UPDATE returned it, a contact as
+    # upserted. `stale_messages` changed after that (parked events, pending statuses).
+    messages: dict[str, Message] = field(default_factory=dict)
+    message_attachments: dict[str, list[Attachment]] = field(default_factory=dict)
+    stale_messages: set[str] = field(default_factory=set)
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
     acted: int = 0
     ignored: int = 0
 
@@ -56,9 +64,12 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
             and pending_events.delivery_in_flight(channel, e.contact.external_id)):
         pending_events.park(channel, "echo", e.provider_message_id, e)
         return
-    contact = upsert_contact(channel.company_id, channel.id, e.contact)
+    new_contact: list[bool] = []
+    contact = upsert_contact(channel.company_id, channel.id, e.contact, created=new_contact)
+    out.contacts[contact.id] = contact
     conversation, conversation_created = ensure_open_conversation(
-        channel.company_id, channel.id, contact.id, started_at=e.timestamp)
+        channel.company_id, channel.id, contact.id, started_at=e.timestamp,
+        new_contact=bool(new_contact))
     reply_to = _find(channel, e.reply_to_provider_id) if e.reply_to_provider_id else None
     incoming = e.direction == "in"
     row, created = insert_message(
@@ -72,24 +83,39 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
         timestamp=e.timestamp)
     if conversation_created:
         out.new_conversations.append(conversation.id)
+        out.conversations[conversation.id] = conversation
     if not created:
         return
     test_hooks.pause_after_insert()  # a no-op unless a test asks to kill the worker here
+    attachments = []
     for media in e.media:
         attachment = Attachment.create(
             company=channel.company_id, message=row.id, kind=media.kind,
             name=media.filename or media.kind, content_type=media.mime_type or UNKNOWN_TYPE,
             size=media.size or 0, sha256=media.sha256, provider_media_id=media.provider_media_id,
             source_url=media.url, status="pending")
+        attachments.append(attachment)
         out.attachments.append(attachment.id)
-    # Replies that arrived before the message they quote now point at it.
-    (Message.update(reply_to=row.id)
-     .where((Message.channel == channel.id) & (Message.reply_to_provider_id
-                                               == e.provider_message_id)
-            & Message.reply_to.is_null()).execute())
-    touch_conversation(conversation.id, row)
-    apply_pending_statuses(row)
-    pending_events.apply_parked(channel, [row.provider_message_id], out)
+    # What waited for this message, in one SELECT; each follow-up statement only if needed.
+    statuses_wait, events_wait, replies_wait = (
+        waiting_for(channel.id, e.provider_message_id) if e.provider_message_id
+        else (False, False, False))
+    if replies_wait:  # replies that arrived before the message they quote now point at it
+        (Message.update(reply_to=row.id)
+         .where((Message.channel == channel.id) & (Message.reply_to_provider_id
+                                                   == e.provider_message_id)
+                & Message.reply_to.is_null()).execute())
+    touched = touch_conversation(conversation.id, row)
+    if touched is not None:
+        out.conversations[conversation.id] = touched
+    if statuses_wait:
+        apply_pending_statuses(row)
+        out.stale_messages.add(row.id)
+    if events_wait:
+        pending_events.apply_parked(channel, [row.provider_message_id], out)
+        out.stale_messages.add(row.id)
+    out.messages[row.id] = row
+    out.message_attachments[row.id] = attachments
     out.created_messages.append(row.id)
     out.touched_conversations.append(conversation.id)
 

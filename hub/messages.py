@@ -10,7 +10,9 @@ import peewee
 from hub import statuses
 from hub.db import db, transaction
 from hub.jobs import enqueue_after_commit
-from hub.models import Attachment, Conversation, Message, PendingStatus, new_id, utcnow
+from hub.models import Attachment, Conversation, Message, PendingEvent, PendingStatus, new_id, \
+    utcnow
+from hub.prepared import prepared
 from hub.presenters import message_dict
 from hub.realtime import publish_after_commit
 
@@ -34,9 +36,14 @@ def insert_message(**fields: Any) -> tuple[Message, bool]:
     fields.setdefault("created_at", now)
     fields.setdefault("timestamp", now)
     # RETURNING hands back the new row in the same round trip (PostgreSQL, SQLite >= 3.35).
-    inserted = list(Message.insert(**fields).on_conflict_ignore().returning(Message).execute())
-    if inserted:
-        return inserted[0], True
+    names = tuple(sorted(fields))
+    insert = prepared(("message.insert", names), lambda S: (
+        Message.insert({Message._meta.fields[n]: S(i) for i, n in enumerate(names)})
+        .on_conflict_ignore().returning(Message)))
+    meta = Message._meta.fields
+    row = insert.first(*(meta[n].db_value(fields[n]) for n in names))
+    if row is not None:
+        return row, True
     if fields.get("provider_message_id") and fields.get("channel"):
         row = Message.get((Message.channel == fields["channel"])
                           & (Message.provider_message_id == fields["provider_message_id"]))
@@ -48,25 +55,61 @@ def insert_message(**fields: Any) -> tuple[Message, bool]:
     return row, row.id == fields["id"]
 
 
-def touch_conversation(conversation_id: str, message: Message) -> None:
-    """Keep the list fields of a conversation current after a new message."""
-    updates: dict[str, Any] = {"updated_at": utcnow()}
+def touch_conversation(conversation_id: str, message: Message) -> Optional[Conversation]:
+    """Keep the list fields of a conversation current after a new message; the updated row.
+
+    One UPDATE ... RETURNING (it was up to three UPDATEs and a re-read): each column moves
+    only forward in provider time, decided per row by CASE, so a late job (an older message)
+    bumps the unread count but replaces neither the preview nor the customer's last time.
+    """
     preview = (message.content or f"[{message.message_type}]")[:PREVIEW_LENGTH]
-    # A message older than the newest one (late job) must not replace the preview.
-    newer = ((Conversation.last_message_at.is_null())
-             | (Conversation.last_message_at <= message.timestamp))
-    touched = (Conversation.update(last_message_at=message.timestamp,
-                                   last_message_preview=preview, updated_at=utcnow())
-               .where((Conversation.id == conversation_id) & newer).execute())
-    if message.direction == "in" and message.sender_type == "customer":
-        updates["unread_count"] = Conversation.unread_count + 1
-        later = ((Conversation.last_customer_message_at.is_null())
-                 | (Conversation.last_customer_message_at < message.timestamp))
-        (Conversation.update(last_customer_message_at=message.timestamp)
-         .where((Conversation.id == conversation_id) & later).execute())
-    elif touched:  # updated_at is already set: spare the round trip
-        return
-    Conversation.update(**updates).where(Conversation.id == conversation_id).execute()
+    customer = message.direction == "in" and message.sender_type == "customer"
+
+    def build(S: Any) -> peewee.Query:  # S(0) the message time, S(1) preview, S(2) now, S(3) id
+        newer = (Conversation.last_message_at.is_null()) | (Conversation.last_message_at <= S(0))
+        updates: dict[Any, Any] = {
+            Conversation.last_message_at: peewee.Case(None, [(newer, S(0))],
+                                                      Conversation.last_message_at),
+            Conversation.last_message_preview: peewee.Case(None, [(newer, S(1))],
+                                                           Conversation.last_message_preview),
+            Conversation.updated_at: S(2),
+        }
+        if customer:
+            later = ((Conversation.last_customer_message_at.is_null())
+                     | (Conversation.last_customer_message_at < S(0)))
+            updates[Conversation.last_customer_message_at] = peewee.Case(
+                None, [(later, S(0))], Conversation.last_customer_message_at)
+            updates[Conversation.unread_count] = Conversation.unread_count + 1
+        return (Conversation.update(updates).where(Conversation.id == S(3))
+                .returning(Conversation))
+
+    return prepared(("conversation.touch", customer), build).first(
+        Conversation.last_message_at.db_value(message.timestamp), preview, utcnow(),
+        conversation_id)
+
+
+def waiting_for(channel_id: str, provider_message_id: str) -> tuple[bool, bool, bool]:
+    """(pending statuses, parked events, replies without their target) for a new message.
+
+    One SELECT of three EXISTS: nearly always all false, and then the DELETE of pending
+    statuses, the SELECT of parked events and the reply back-fill UPDATE are all skipped. A
+    row another transaction adds after this read is not seen, exactly as those statements
+    would not have seen it a moment later (the parking side re-checks for the message).
+    """
+    def build(S: Any) -> peewee.Query:
+        statuses_q = PendingStatus.select(peewee.SQL("1")).where(
+            (PendingStatus.channel == S(0)) & (PendingStatus.provider_message_id == S(1)))
+        events_q = PendingEvent.select(peewee.SQL("1")).where(
+            (PendingEvent.channel == S(0)) & (PendingEvent.provider_message_id == S(1)))
+        reply = Message.alias()
+        replies_q = reply.select(peewee.SQL("1")).where(
+            (reply.channel == S(0)) & (reply.reply_to_provider_id == S(1))
+            & reply.reply_to.is_null())
+        return peewee.Select(columns=[peewee.fn.EXISTS(q) for q in
+                                      (statuses_q, events_q, replies_q)]).tuples()
+
+    row = prepared("message.waiting_for", build).first(channel_id, provider_message_id)
+    return bool(row[0]), bool(row[1]), bool(row[2])
 
 
 def apply_status(channel_id: str, provider_message_id: str, status: str, timestamp: datetime,

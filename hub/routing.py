@@ -13,29 +13,37 @@ from typing import Optional
 import peewee
 
 from hub.companies import company_settings
-from hub.conversations import publish_updated
 from hub.db import is_postgres, transaction
-from hub.models import Company, Conversation, Notification, User, utcnow
-from hub.realtime import publish_after_commit
+from hub.models import Channel, Company, Contact, Conversation, Notification, User, utcnow
+from hub.prepared import prepared
+from hub.presenters import conversation_dict
+from hub.realtime import publish_many_after_commit
 
 RULES = ("round_robin", "least_open", "manual")
 
 
 def _candidates(conversation: Conversation) -> list[tuple[User, int]]:
-    """Eligible agents with their open-conversation counts, in a stable order."""
-    agents = list(User.select().where(
-        (User.company == conversation.company_id) & (User.is_active == True)  # noqa: E712
-        & User.role.in_(("admin", "support")) & (User.status == "online")).order_by(User.id))
-    agents = [a for a in agents
-              if a.channel_ids is None or conversation.channel_id in (a.channel_ids or [])]
-    if not agents:
-        return []
-    counts = dict(Conversation.select(Conversation.assignee, peewee.fn.COUNT(Conversation.id))
-                  .where((Conversation.assignee.in_([a.id for a in agents]))
-                         & (Conversation.status == "active"))
-                  .group_by(Conversation.assignee).tuples())
-    return [(a, counts.get(a.id, 0)) for a in agents
-            if counts.get(a.id, 0) < (a.max_open_conversations or 0)]
+    """Eligible agents with their open-conversation counts, in a stable order.
+
+    One statement: the company's online agents, each joined to the count of active
+    conversations assigned to them (the company's own: agents serve one company).
+    """
+    def build(S):
+        counts = (Conversation.select(Conversation.assignee.alias("agent_id"),
+                                      peewee.fn.COUNT(Conversation.id).alias("n"))
+                  .where((Conversation.company == S(0)) & (Conversation.status == "active")
+                         & Conversation.assignee.is_null(False))
+                  .group_by(Conversation.assignee).alias("open_counts"))
+        return (User.select(User, peewee.fn.COALESCE(counts.c.n, 0).alias("open_count"))
+                .join(counts, peewee.JOIN.LEFT_OUTER, on=(counts.c.agent_id == User.id))
+                .where((User.company == S(0)) & (User.is_active == True)  # noqa: E712
+                       & User.role.in_(("admin", "support")) & (User.status == "online"))
+                .order_by(User.id).objects())
+
+    agents = prepared("routing.candidates", build).rows(conversation.company_id)
+    return [(a, a.open_count) for a in agents
+            if (a.channel_ids is None or conversation.channel_id in (a.channel_ids or []))
+            and a.open_count < (a.max_open_conversations or 0)]
 
 
 def _choose(rule: str, company: Company, candidates: list[tuple[User, int]]) -> Optional[User]:
@@ -49,37 +57,57 @@ def _choose(rule: str, company: Company, candidates: list[tuple[User, int]]) -> 
 
 
 def route_conversation(conversation_id: str) -> Optional[str]:
-    """Assign an unassigned active conversation; returns the agent id (None: left unassigned)."""
+    """Assign an unassigned active conversation; returns the agent id (None: left unassigned).
+
+    Statements when it assigns: the conversation, the company (locked), the candidates with
+    their counts, the conditional UPDATE ... RETURNING, the company's cursor, the channel and
+    contact for the event, the notification; both events go to Redis in one round trip.
+    """
     with transaction():
-        conversation = Conversation.get_or_none(Conversation.id == conversation_id)
+        conversation = prepared("routing.conversation", lambda S: (
+            Conversation.select().where(Conversation.id == S(0)).limit(1))).first(conversation_id)
         if conversation is None or conversation.status != "active" or conversation.assignee_id:
             return conversation.assignee_id if conversation else None
-        query = Company.select().where(Company.id == conversation.company_id)
-        company = (query.for_update() if is_postgres() else query).get()
+
+        def company_query(S):
+            query = Company.select().where(Company.id == S(0)).limit(1)
+            return query.for_update() if is_postgres() else query
+
+        company = prepared("routing.company", company_query).first(conversation.company_id)
         rule = (company_settings(company).get("routing") or {}).get("rule", "round_robin")
         agent = _choose(rule, company, _candidates(conversation))
         if agent is None:
             return None
-        assigned = (Conversation.update(assignee=agent.id, updated_at=utcnow())
-                    .where((Conversation.id == conversation.id)
-                           & Conversation.assignee.is_null()).execute())
-        if not assigned:  # an agent picked it up meanwhile
+        assigned = prepared("routing.assign", lambda S: (
+            Conversation.update(assignee=S(0), updated_at=S(1))
+            .where((Conversation.id == S(2)) & Conversation.assignee.is_null())
+            .returning(Conversation))).first(agent.id, utcnow(), conversation.id)
+        if assigned is None:  # an agent picked it up meanwhile
             return Conversation.get_by_id(conversation.id).assignee_id
-        Company.update(last_assigned_user_id=agent.id).where(Company.id == company.id).execute()
-        conversation = Conversation.get_by_id(conversation.id)
-        publish_updated(conversation)
-        _notify(conversation, agent)
+        prepared("routing.cursor", lambda S: (
+            Company.update(last_assigned_user_id=S(0)).where(Company.id == S(1)))
+        ).run(agent.id, company.id)
+        channel = prepared("routing.channel", lambda S: (
+            Channel.select().where(Channel.id == S(0)).limit(1))
+        ).first(assigned.channel_id) if assigned.channel_id else None
+        contact = prepared("routing.contact", lambda S: (
+            Contact.select().where(Contact.id == S(0)).limit(1))
+        ).first(assigned.contact_id) if assigned.contact_id else None
+        note = _notify(assigned, agent, contact)
+        publish_many_after_commit(assigned.company_id, [
+            ("conversation.updated", conversation_dict(assigned, channel=channel, contact=contact),
+             assigned.id, None),
+            ("notification.created", note, assigned.id, {"userIds": [agent.id]})])
     return agent.id
 
 
-def _notify(conversation: Conversation, agent: User) -> None:
-    who = conversation.contact.name if conversation.contact_id else "a visitor"
+def _notify(conversation: Conversation, agent: User, contact: Optional[Contact]) -> dict:
+    """Store the agent's notification; its event payload."""
+    who = contact.name if contact is not None else "a visitor"
     note = Notification.create(company=conversation.company_id, user=agent.id,
                                title="New conversation assigned",
                                message=f"{who}: {conversation.last_message_preview}"[:500],
                                type="message", link=f"/inbox/{conversation.id}")
-    publish_after_commit(conversation.company_id, "notification.created",
-                         {"id": note.id, "userId": agent.id, "title": note.title,
-                          "message": note.message, "type": note.type, "link": note.link,
-                          "read": False, "conversationId": conversation.id},
-                         audience={"userIds": [agent.id]})
+    return {"id": note.id, "userId": agent.id, "title": note.title, "message": note.message,
+            "type": note.type, "link": note.link, "read": False,
+            "conversationId": conversation.id}

@@ -69,6 +69,7 @@ class Message(BaseModel):
     content = peewee.TextField(default="")
     payload = JSONField(default=dict)  # location, contacts, interactive, template, reactions ...
     reply_to = peewee.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    # Indexed with channel where set (migration v0005): a new message looks for its replies.
     reply_to_provider_id = peewee.CharField(max_length=200, null=True)
     is_private = peewee.BooleanField(default=False)  # an agent's internal note, never sent
     status = peewee.CharField(max_length=16, default="received")

@@ -1,0 +1,1 @@
+"""Inbound worker benchmark (see __main__)."""
