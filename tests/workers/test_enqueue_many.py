@@ -1,4 +1,4 @@
-"""Several jobs in one Redis round trip: the worker cannot tell them from one-by-one sends."""
+"""The broker: several jobs in one Redis round trip, quick polls of the queues people wait on."""
 from __future__ import annotations
 
 import dramatiq
@@ -27,3 +27,12 @@ def test_enqueue_many_reaches_a_real_worker_like_single_sends(worker, monkeypatc
         assert broker.do_qsize("default") == 0
     finally:
         broker.actors.pop("test_enqueue_many_probe", None)
+
+
+def test_idle_consumers_of_the_inbound_and_outbound_queues_poll_quickly():
+    """Dramatiq backs off to the worker timeout (1 s) on an empty queue; not on these."""
+    from workers.broker import FAST_POLL_MS, broker
+
+    for queue in ("inbound", "outbound"):
+        assert broker.consume(queue, timeout=1000).timeout == FAST_POLL_MS[queue] <= 50
+    assert broker.consume("scheduled", timeout=1000).timeout == 1000
