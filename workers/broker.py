@@ -18,9 +18,9 @@ from workers.middleware import DatabaseMiddleware, HeartbeatMiddleware, JobLogMi
 # The longest (ms) an idle consumer of these queues sleeps between two polls of Redis. Dramatiq
 # backs off up to the worker timeout (1 s) while a queue stays empty, so at a moderate rate a
 # customer's message could wait most of a second before a worker even fetched it; these queues
-# carry what people are waiting to see. The cost is about 50 polls a second per queue and
-# worker process while idle.
-FAST_POLL_MS = {"inbound": 20, "outbound": 20}
+# carry what people are waiting to see. The cost is up to 25 polls a second per queue and
+# worker process while idle (about 3% of a core for the two).
+FAST_POLL_MS = {"inbound": 40, "outbound": 40}
 
 
 class HubRedisBroker(RedisBroker):
