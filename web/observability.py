@@ -48,6 +48,20 @@ class BrokerCollector:
 REGISTRY.register(BrokerCollector())
 
 
+# The labelled children of the two metrics, per (method, endpoint, status): `labels()` takes a
+# lock and builds its key on every call, a cost on every request for the same few children.
+_children: dict[tuple, tuple] = {}
+
+
+def _metrics(method: str, endpoint: str, status: int) -> tuple:
+    key = (method, endpoint, status)
+    found = _children.get(key)
+    if found is None:
+        found = _children.setdefault(key, (HTTP_REQUESTS.labels(method, endpoint, status),
+                                           HTTP_LATENCY.labels(method, endpoint)))
+    return found
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def start_timer():
@@ -56,15 +70,19 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def record(response):
-        elapsed = time.monotonic() - g.get("started", time.monotonic())
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        HTTP_REQUESTS.labels(request.method, endpoint, response.status_code).inc()
-        HTTP_LATENCY.labels(request.method, endpoint).observe(elapsed)
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        principal = g.get("principal")
-        log.info("request id=%s method=%s path=%s status=%s ms=%.1f user=%s",
-                 g.get("request_id"), request.method, request.path, response.status_code,
-                 elapsed * 1000, principal.user_id if principal else "-")
+        req, state = request._get_current_object(), g._get_current_object()
+        elapsed = time.monotonic() - getattr(state, "started", time.monotonic())
+        endpoint = req.url_rule.rule if req.url_rule else "unmatched"
+        requests_total, latency = _metrics(req.method, endpoint, response.status_code)
+        requests_total.inc()
+        latency.observe(elapsed)
+        request_id = getattr(state, "request_id", "")
+        response.headers["X-Request-Id"] = request_id
+        if log.isEnabledFor(logging.INFO):
+            principal = getattr(state, "principal", None)
+            log.info("request id=%s method=%s path=%s status=%s ms=%.1f user=%s",
+                     request_id, req.method, req.path, response.status_code, elapsed * 1000,
+                     principal.user_id if principal else "-")
         return response
 
 

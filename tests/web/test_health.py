@@ -39,3 +39,23 @@ def test_metrics_counts_requests_jobs_and_queues(client, worker, tenant):
     assert "hub_http_requests_total{" in text and 'endpoint="/healthz"' in text
     assert 'hub_jobs_total{actor="noop",outcome="ok"} 1.0' in text
     assert 'hub_queue_depth{queue="default",state="ready"}' in text
+
+
+def test_every_request_gets_an_id_a_count_and_a_log_line(client, caplog):
+    import logging
+    import re
+
+    def count(text: str) -> float:  # /healthz answers, whatever their status
+        return sum(float(n) for n in re.findall(
+            r'hub_http_requests_total\{endpoint="/healthz",method="GET",status="\d+"\} ([0-9.]+)',
+            text))
+
+    before = count(client.get("/metrics").get_data(as_text=True))
+    with caplog.at_level(logging.INFO, logger="hub.http"):
+        given = client.get("/healthz", headers={"X-Request-Id": "abc123"})
+        made = client.get("/healthz")
+    assert given.headers["X-Request-Id"] == "abc123"
+    assert re.fullmatch(r"[0-9a-f]{16}", made.headers["X-Request-Id"])
+    assert any("request id=abc123 method=GET path=/healthz" in r.getMessage()
+               for r in caplog.records)
+    assert count(client.get("/metrics").get_data(as_text=True)) == before + 2
