@@ -8,9 +8,9 @@ encrypted columns themselves (a Fernet token changes with every re-encryption), 
 credentials, tokens or settings in any process is seen by the next request. Deleted or disabled
 channels are refused from the same fresh row.
 
-Concurrent lookups share that read (hub.coalesce, and the webhook intake's batches): one
-`WHERE id IN (...)` for every request that arrived while the previous read was running. Each
-read still starts after the request arrived, so it is as fresh as a read of its own.
+Concurrent lookups share that read (hub.coalesce): one `WHERE id IN (...)` for every request
+that arrived while the previous read was running. Each read still starts after the request
+arrived, so it is as fresh as a read of its own.
 """
 from __future__ import annotations
 
@@ -50,11 +50,7 @@ _lock = threading.Lock()
 
 def live_channel(kind: str, channel_id: str) -> Optional[LiveChannel]:
     """The live (not deleted, not disabled) channel of this kind, or None."""
-    return channel_from_row(kind, _reader.submit(channel_id))
-
-
-def channel_from_row(kind: str, row: Optional[tuple]) -> Optional[LiveChannel]:
-    """The channel of a row `read_rows` gave, if it is of this kind (its config cached)."""
+    row = _reader.submit(channel_id)
     if row is None or row[1] != kind:
         return None
     key = tuple(row)
@@ -82,7 +78,7 @@ def _build(channel_id: str, kind: str, company_id: str, credentials: str, settin
     return LiveChannel(id=channel_id, company_id=company_id, kind=kind, config=config)
 
 
-def read_rows(channel_ids: Sequence[str]) -> list[Optional[tuple]]:
+def _read_rows(channel_ids: Sequence[str]) -> list[object]:
     """The live rows of these channels in one query; None for an id that has none."""
     unique = list(dict.fromkeys(channel_ids))
     with connection():  # the webhook view opens none of its own
@@ -92,7 +88,7 @@ def read_rows(channel_ids: Sequence[str]) -> list[Optional[tuple]]:
     return [rows.get(channel_id) for channel_id in channel_ids]
 
 
-_reader: Coalescer[str, Optional[tuple]] = Coalescer(read_rows)
+_reader: Coalescer[str, Optional[tuple]] = Coalescer(_read_rows)
 
 
 def clear_cache() -> None:

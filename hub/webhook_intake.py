@@ -1,33 +1,27 @@
-"""Raw webhook intake: verify a provider's delivery, commit its body once, enqueue its job.
+"""Raw webhook intake: commit the provider's body once, then enqueue its processing.
 
-The webhook view calls `accept_webhook`; Telegram polling and the widget, which have their
-channel in hand, call `store_raw_event`. The provider gets its 2xx only after these return, so
-an acknowledged delivery is always in the database.
+The web view (and Telegram polling, and the widget) calls `store_raw_event`; the provider gets
+its 2xx only after this returns, so an acknowledged delivery is always in the database.
 
-Concurrent deliveries are handled together (hub.coalesce): for every delivery that arrived
-while the previous batch ran, one read of their channels' current rows, the signature checks,
-one multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`, then one Redis pipeline with
-their jobs, all on one pooled connection. Per delivery that is a share of one round trip to
-each instead of a round trip each (plus, on SQLite, one write transaction per batch instead of
-one per delivery): under load most of a webhook's cost was these round trips. Nothing is
-answered before its batch has committed.
+Concurrent deliveries are committed together (hub.coalesce): one multi-row
+`INSERT ... ON CONFLICT DO NOTHING RETURNING id` for every body that arrived while the previous
+batch was being written, then one Redis pipeline with their `process_webhook` jobs. Per
+delivery that is a share of one round trip to each instead of a round trip each (plus, on
+SQLite, one write transaction per batch instead of one per delivery): under load most of a
+webhook's cost was these round trips. Nothing is answered before its batch has committed.
 """
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import peewee
 
-from connectors.registry import get_connector
 from hub.coalesce import Coalescer
 from hub.db import connection, db, is_postgres, transaction
-from hub.errors import NotFound, Unauthorized, ValidationError
 from hub.jobs import enqueue_after_commit, enqueue_many
 from hub.models import WebhookEvent, new_id, utcnow
-from hub.webhook_channels import channel_from_row, read_rows
 
 log = logging.getLogger("hub.intake")
 
@@ -54,61 +48,6 @@ def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return kept
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One POST to /webhooks/<kind>/<channel_id>, as received."""
-
-    kind: str
-    channel_id: str
-    raw: bytes
-    headers: Mapping[str, str]
-
-
-def accept_webhook(kind: str, channel_id: str, raw: bytes,
-                   headers: Mapping[str, str]) -> tuple[str, bool]:
-    """Verify and commit one provider delivery; (event id, created).
-
-    Raises NotFound for a channel that is not live or not of this kind, Unauthorized for a bad
-    or missing signature and ValidationError for a body that is not JSON; none of these
-    stores anything.
-    """
-    return _deliveries.submit(Delivery(kind, channel_id, raw, headers))
-
-
-def _accept_batch(deliveries: Sequence[Delivery]) -> list[object]:
-    with connection():  # one pooled connection for the batch's read and write
-        rows = read_rows([d.channel_id for d in deliveries])
-        checked = [_check(d, row) for d, row in zip(deliveries, rows)]
-        valid = [c for c in checked if isinstance(c, dict)]
-        stored = iter(_store_batch(valid) if valid else [])
-        return [c if isinstance(c, Exception) else next(stored) for c in checked]
-
-
-def _check(delivery: Delivery, row: Any) -> object:
-    """The new event's fields, or the error that refuses the delivery."""
-    channel = channel_from_row(delivery.kind, row)
-    if channel is None:
-        return NotFound("unknown channel", code="unknown_channel")
-    connector = get_connector(delivery.kind)
-    if not connector.verify_signature(channel.config, delivery.headers, delivery.raw):
-        return Unauthorized("invalid or missing signature", code="invalid_signature")
-    try:
-        payload = json.loads(delivery.raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return ValidationError("the body is not valid JSON", code="invalid_json")
-    return _fields(channel, delivery.raw, connector.dedupe_key(delivery.raw, payload),
-                   delivery.headers)
-
-
-def _fields(channel: Any, raw_body: bytes, dedupe_key: str,
-            headers: Mapping[str, str]) -> dict[str, Any]:
-    now = utcnow()
-    return dict(id=new_id(), company=channel.company_id, channel=channel.id, kind=channel.kind,
-                dedupe_key=dedupe_key[:128], body=raw_body.decode("utf-8"),
-                headers=kept_headers(headers), status="pending", attempts=0, received_at=now,
-                enqueued_at=now)
-
-
 def store_raw_event(channel: Any, raw_body: bytes, dedupe_key: str,
                     headers: Mapping[str, str]) -> tuple[WebhookEvent, bool]:
     """Insert the raw event unless (channel, dedupe_key) exists; (row, created).
@@ -119,7 +58,11 @@ def store_raw_event(channel: Any, raw_body: bytes, dedupe_key: str,
     row joins that transaction; otherwise it is committed in a batch with concurrent ones.
     For a redelivery the returned row carries the existing event's id.
     """
-    fields = _fields(channel, raw_body, dedupe_key, headers)
+    now = utcnow()
+    fields = dict(id=new_id(), company=channel.company_id, channel=channel.id,
+                  kind=channel.kind, dedupe_key=dedupe_key[:128],
+                  body=raw_body.decode("utf-8"), headers=kept_headers(headers),
+                  status="pending", attempts=0, received_at=now, enqueued_at=now)
     if db.in_transaction():
         with transaction():
             inserted = _insert_one(fields)
@@ -238,4 +181,3 @@ def _existing_ids(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], st
 
 
 _batcher: Coalescer[dict[str, Any], tuple[str, bool]] = Coalescer(_store_batch)
-_deliveries: Coalescer[Delivery, tuple[str, bool]] = Coalescer(_accept_batch)

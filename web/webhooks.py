@@ -1,13 +1,15 @@
 """Provider webhooks: verify, commit the raw body, answer. Everything else runs in a job."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, request
 
 from connectors.registry import get_connector
-from hub.errors import NotFound, PayloadTooLarge
+from hub.errors import NotFound, PayloadTooLarge, Unauthorized, ValidationError
 from hub.settings import get_settings
 from hub.webhook_channels import LiveChannel, live_channel
-from hub.webhook_intake import accept_webhook
+from hub.webhook_intake import store_raw_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -53,12 +55,17 @@ def receive(kind: str, channel_id: str):
     limit = get_settings().max_webhook_bytes
     if (request.content_length or 0) > limit:  # refuse before touching the database
         raise PayloadTooLarge(f"webhook bodies are limited to {limit} bytes")
-    if kind not in WEBHOOK_KINDS or len(channel_id) > 64:
-        raise NotFound("unknown channel", code="unknown_channel")
+    channel = _channel(kind, channel_id)
     raw = _read_body(limit)
-    # The channel's current row, the signature, the JSON and the commit: hub.webhook_intake,
-    # batched with the deliveries that arrive meanwhile.
-    event_id, created = accept_webhook(kind, channel_id, raw, request.headers)
+    connector = get_connector(kind)
+    if not connector.verify_signature(channel.config, request.headers, raw):
+        raise Unauthorized("invalid or missing signature", code="invalid_signature")
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
+    event, created = store_raw_event(channel, raw, connector.dedupe_key(raw, payload),
+                                     request.headers)
     # The answer written directly (ids are hex): jsonify's encoder is a visible share here.
-    return Response(_ACK.format(event_id, "false" if created else "true"),
+    return Response(_ACK.format(event.id, "false" if created else "true"),
                     mimetype="application/json")
