@@ -1,14 +1,15 @@
 """Realtime benchmark: agent sockets on ONE web process, signed webhooks at a steady rate.
 
 python -m bench.realtime --quick|--full [--database-url postgresql://...] [--redis-url redis://...]
-                         [--profile]   (py-spy stacks of the web and worker processes: `.[bench]`)
+                         [--rate N] [--profile]   (py-spy stacks of web and workers: `.[bench]`)
 
 Per company: a WhatsApp channel (created with `hub.channels`) and N support agents, each with a
 `/ws` socket held by separate client processes. Webhooks go to the real signed endpoint; a real
 Dramatiq worker turns them into `message.created` events, which fan out to the ~N sockets of that
 company only. Reported: delay from the webhook POST to receipt on each socket (p50/p99, and split
 into POST -> publish and publish -> socket), missed and duplicate deliveries, reconnects, RSS of
-the web process per socket, CPU and run-queue waits per process. Phases, all in one run: bare
+the web process per socket, CPU and run-queue waits per process, and the rest of the machine's
+CPU (PostgreSQL, Redis, the poster, the machine's busy share). Phases, all in one run: bare
 Redis pub/sub to the same client processes at the same rate (the baseline); the same events
 published straight into the hub's realtime layer (the fan-out alone, `fanout_direct`); then the
 webhooks end to end. The client processes also read the hub's fan-out channel straight from
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import psutil
 
@@ -158,21 +160,52 @@ def publish_direct(tenants, rate: float, seconds: float) -> int:
     return total
 
 
-def cpu_during(procs: list[psutil.Process], action):
+def _group_seconds(names: tuple[str, ...]) -> float:
+    """CPU seconds so far of every process with one of these names (all PostgreSQL backends)."""
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in names:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+    return total
+
+
+def cpu_during(procs: list[psutil.Process], action, others: Optional[dict] = None):
     """Run `action`; the CPU %% each process used meanwhile, and how long it waited for a core.
 
     A process whose CPU %% is low can still be late: on a crowded machine it waits runnable in
     the kernel's run queue, which only schedstat shows (milliseconds per second of the phase).
+    `others`, if given, receives the rest of the machine's bill for the phase: PostgreSQL's
+    processes, Redis, this bench process (the webhook poster), and the whole machine's busy
+    share of its cores.
     """
     for p in procs:
         p.cpu_percent()
     waits = [runqueue_ns(p) for p in procs]
+    me = psutil.Process()
+    groups0 = {name: _group_seconds(names) for name, names in OTHER_GROUPS.items()}
+    mine0, machine0 = sum(me.cpu_times()[:2]), psutil.cpu_times()
     started = time.time()
     result = action()
     elapsed = time.time() - started
     cpu = [round(p.cpu_percent(), 1) for p in procs]
     waited = [round((runqueue_ns(p) - w) / 1e6 / elapsed, 1) for p, w in zip(procs, waits)]
+    if others is not None:
+        machine1 = psutil.cpu_times()
+        idle = (machine1.idle + machine1.iowait) - (machine0.idle + machine0.iowait)
+        others.update({name: round((_group_seconds(names) - groups0[name]) / elapsed * 100, 1)
+                       for name, names in OTHER_GROUPS.items()})
+        others["bench_poster"] = round((sum(me.cpu_times()[:2]) - mine0) / elapsed * 100, 1)
+        others["machine_busy_percent_of_all_cores"] = round(
+            100 - idle / elapsed / psutil.cpu_count() * 100, 1)
     return result, (cpu, waited)
+
+
+# Processes outside the hub's web and worker whose CPU a phase also costs.
+OTHER_GROUPS = {"postgres": ("postgres",), "redis": ("redis-server",)}
 
 
 def messages_stored() -> int:
@@ -197,11 +230,17 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="default: embedded SQLite; a PostgreSQL URL gets a fresh database")
     parser.add_argument("--redis-url", default=None, help="default: embedded Redis")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="events per second instead of the mode's (the full mode's 200/s "
+                             "is the target; a lower rate shows the latency of an unsaturated "
+                             "machine); results go to realtime-<mode>-<rate>.json")
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the web process and the worker processes")
     args = parser.parse_args()
     mode = "full" if args.full else "quick"
-    p = MODES[mode]
+    p = dict(MODES[mode])
+    if args.rate:
+        p["rate"] = args.rate
     data_dir = Path(tempfile.mkdtemp(prefix="bench-rt-"))
     env = setup(args, data_dir)
     backend = "postgresql" if (args.database_url or "").startswith("postgres") else "sqlite"
@@ -229,11 +268,15 @@ def main() -> None:
         client_procs = [psutil.Process(c.pid) for c in clients]
         workers = psutil.Process(worker.pid).children(recursive=True)
         watched = [web] + client_procs + workers
+        others: dict[str, dict] = {"baseline_phase": {}, "fanout_direct": {},
+                                   "webhook_phase": {}}
         _, base_cpu = cpu_during(watched, lambda: publish_baseline(channel, p["rate"],
-                                                                   p["seconds"]))
+                                                                   p["seconds"]),
+                                 others["baseline_phase"])
         time.sleep(1)
         direct, direct_cpu = cpu_during(watched, lambda: publish_direct(tenants, p["rate"],
-                                                                        p["seconds"]))
+                                                                        p["seconds"]),
+                                        others["fanout_direct"])
         time.sleep(2)
         before = messages_stored()
         spies = [profile(proc.pid, p["seconds"], data_dir / f"{name}-profile.txt")
@@ -241,7 +284,8 @@ def main() -> None:
                                                      enumerate(workers)]] if args.profile else []
         targets = [(t.channel_id, t.phone_number_id) for t in tenants]
         posted, hook_cpu = cpu_during(watched, lambda: post_steadily(port, targets, p["rate"],
-                                                                     p["seconds"]))
+                                                                     p["seconds"]),
+                                      others["webhook_phase"])
         # The worker may be far behind the posts: wait for the backlog (while it still moves),
         # then let the last events reach the sockets, so `expected` counts what was stored.
         last, idle_since = -1, time.time()
@@ -274,10 +318,12 @@ def main() -> None:
     result = summarize(mode, backend, p, owners, posted, stored, outputs,
                        rss=(rss_idle, rss_sockets, rss_end), cpu=(base_cpu, hook_cpu),
                        direct=(direct, direct_cpu))
+    result["cpu_percent_rest_of_machine"] = others
     if args.profile:
         result["profiles"] = sorted(str(f) for f in data_dir.glob("*-profile.txt"))
     print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results" / f"realtime-{mode}.json"
+    suffix = f"-{args.rate:g}" if args.rate else ""
+    out = ROOT / "bench" / "results" / f"realtime-{mode}{suffix}.json"
     out.write_text(json.dumps(result, indent=2))
     print(f"wrote {out}")
 
