@@ -29,6 +29,7 @@ from pathlib import Path
 import psutil
 
 from bench.databases import create_database, drop_database, forget_namespace
+from bench.machine import cpu_seconds, named_cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"quick": dict(companies=100, agents=20, contacts=10, messages=2000, threads=8),
@@ -66,27 +67,12 @@ def _probe(path: Path) -> dict:
 
 def _cpu(proc: psutil.Process) -> float:
     """CPU seconds (user + system) of the worker process tree."""
-    total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    return cpu_seconds([proc, *proc.children(recursive=True)])
 
 
 def _postgres_cpu() -> float:
     """CPU seconds of every postgres process on the machine (other benchmarks included)."""
-    total = 0.0
-    for p in psutil.process_iter(["name"]):
-        if p.info["name"] == "postgres":
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-    return total
+    return named_cpu_seconds(("postgres",))
 
 
 def _delta(after: dict, before: dict) -> dict:

@@ -31,6 +31,7 @@ from typing import Optional
 import psutil
 
 from bench.databases import create_database, drop_database, forget_namespace
+from bench.machine import named_cpu_seconds
 from bench.realtime.report import summarize
 from bench.realtime.webhooks import post_steadily
 
@@ -160,19 +161,6 @@ def publish_direct(tenants, rate: float, seconds: float) -> int:
     return total
 
 
-def _group_seconds(names: tuple[str, ...]) -> float:
-    """CPU seconds so far of every process with one of these names (all PostgreSQL backends)."""
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] in names:
-            try:
-                times = proc.cpu_times()
-                total += times.user + times.system
-            except psutil.Error:
-                pass
-    return total
-
-
 def cpu_during(procs: list[psutil.Process], action, others: Optional[dict] = None):
     """Run `action`; the CPU %% each process used meanwhile, and how long it waited for a core.
 
@@ -186,7 +174,7 @@ def cpu_during(procs: list[psutil.Process], action, others: Optional[dict] = Non
         p.cpu_percent()
     waits = [runqueue_ns(p) for p in procs]
     me = psutil.Process()
-    groups0 = {name: _group_seconds(names) for name, names in OTHER_GROUPS.items()}
+    groups0 = {name: named_cpu_seconds(names) for name, names in OTHER_GROUPS.items()}
     mine0, machine0 = sum(me.cpu_times()[:2]), psutil.cpu_times()
     started = time.time()
     result = action()
@@ -196,7 +184,7 @@ def cpu_during(procs: list[psutil.Process], action, others: Optional[dict] = Non
     if others is not None:
         machine1 = psutil.cpu_times()
         idle = (machine1.idle + machine1.iowait) - (machine0.idle + machine0.iowait)
-        others.update({name: round((_group_seconds(names) - groups0[name]) / elapsed * 100, 1)
+        others.update({name: round((named_cpu_seconds(names) - groups0[name]) / elapsed * 100, 1)
                        for name, names in OTHER_GROUPS.items()})
         others["bench_poster"] = round((sum(me.cpu_times()[:2]) - mine0) / elapsed * 100, 1)
         others["machine_busy_percent_of_all_cores"] = round(
