@@ -29,7 +29,7 @@ from hub import pending_events
 from hub.channel_config import channel_config
 from hub.db import transaction
 from hub.delivery_job import DeliveryJob, load_job
-from hub.messages import advance_status, apply_pending_statuses
+from hub.messages import advance_status, apply_pending_statuses, lock_provider_id
 from hub.models import Delivery, DeliveryAttempt, Message, new_id, utcnow
 from hub.presenters import message_dict
 from hub.realtime import publish_after_commit
@@ -221,6 +221,11 @@ def _sent(job: DeliveryJob, payload: dict[str, Any], now: datetime) -> Outcome:
         rows = list(Message.update(**ids_fields).where(Message.id == job.message.id)
                     .returning(Message).execute())
         row = rows[0] if rows else job.message
+    if row.provider_message_id:
+        # Statuses and events parked for the id before this commit are applied here (those
+        # after it find the message): the id's lock between the UPDATE and the checks, which
+        # are this DELETE and `after_delivery`'s SELECT (PostgreSQL; see lock_provider_id).
+        lock_provider_id(row.channel_id, row.provider_message_id)
     apply_pending_statuses(row)
     return Outcome("sent")
 

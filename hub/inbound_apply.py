@@ -12,11 +12,10 @@ from typing import Optional
 from hub import pending_events, statuses, test_hooks
 from hub.contacts import upsert_contact
 from hub.conversations import ensure_open_conversation
-from hub.db import is_postgres
 from hub.events import (InboundMessage, MessageDeletion, MessageEdit, Reaction, ReadWatermark,
                         StatusUpdate)
-from hub.messages import advance_status, apply_pending_statuses, apply_status, insert_message, \
-    touch_conversation, waiting_for
+from hub.messages import advance_status, apply_pending_statuses, apply_status, find_message, \
+    find_or_lock, insert_message, lock_provider_id, touch_conversation, waiting_for
 from hub.models import Attachment, Channel, Contact, ContactIdentity, Conversation, Message
 from hub.presenters import iso
 
@@ -45,12 +44,8 @@ class Outcome:
     ignored: int = 0
 
 
-def _find(channel: Channel, provider_message_id: str, lock: bool = False) -> Optional[Message]:
-    query = Message.select().where((Message.channel == channel.id)
-                                   & (Message.provider_message_id == provider_message_id))
-    if lock and is_postgres():
-        query = query.for_update()
-    return query.first()
+def _find(channel: Channel, provider_message_id: str) -> Optional[Message]:
+    return find_message(channel.id, provider_message_id)
 
 
 def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bool = False) -> None:
@@ -59,9 +54,15 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
     An echo with an unknown id while a delivery to the contact is `sending` may be that very
     message, answered by the provider before `deliver` recorded its id: it is parked instead
     (`release=True` when pending_events inserts it after all).
+
+    Parking and storing a message both take the lock of its provider id (`lock_provider_id`):
+    whatever was parked for it meanwhile is applied here, in the same transaction.
     """
     if (e.direction == "out" and not release and _find(channel, e.provider_message_id) is None
-            and pending_events.delivery_in_flight(channel, e.contact.external_id)):
+            and pending_events.delivery_in_flight(channel, e.contact.external_id)
+            # the provider id's lock after the delivery rows', in the order `deliver` takes them
+            and (not lock_provider_id(channel.id, e.provider_message_id)
+                 or _find(channel, e.provider_message_id) is None)):
         pending_events.park(channel, "echo", e.provider_message_id, e)
         return
     new_contact: list[bool] = []
@@ -97,9 +98,12 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
         attachments.append(attachment)
         out.attachments.append(attachment.id)
     # What waited for this message, in one SELECT; each follow-up statement only if needed.
-    statuses_wait, events_wait, replies_wait = (
-        waiting_for(channel.id, e.provider_message_id) if e.provider_message_id
-        else (False, False, False))
+    # The lock first (PostgreSQL), as a statement of its own: a status or event parked by a
+    # transaction that missed this uncommitted message is committed before the check reads.
+    statuses_wait, events_wait, replies_wait = False, False, False
+    if e.provider_message_id:
+        lock_provider_id(channel.id, e.provider_message_id)
+        statuses_wait, events_wait, replies_wait = waiting_for(channel.id, e.provider_message_id)
     if replies_wait:  # replies that arrived before the message they quote now point at it
         (Message.update(reply_to=row.id)
          .where((Message.channel == channel.id) & (Message.reply_to_provider_id
@@ -122,7 +126,7 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
 
 def apply_edit(channel: Channel, e: MessageEdit, out: Outcome) -> None:
     """New text for a stored message, keeping the previous versions in payload.editHistory."""
-    row = _find(channel, e.provider_message_id, lock=True)
+    row = find_or_lock(channel.id, e.provider_message_id, for_update=True)
     if row is None:  # the edit overtook its message: applied when the message arrives
         pending_events.park(channel, "edit", e.provider_message_id, e)
         return
@@ -139,19 +143,18 @@ def apply_edit(channel: Channel, e: MessageEdit, out: Outcome) -> None:
 
 def apply_deletion(channel: Channel, e: MessageDeletion, out: Outcome) -> None:
     """The contact unsent a message: keep the row (history), mark it deleted."""
-    updated = (Message.update(deleted_at=e.timestamp)
-               .where((Message.channel == channel.id)
-                      & (Message.provider_message_id == e.provider_message_id)
-                      & Message.deleted_at.is_null()).execute())
-    if updated:
-        out.updated_messages.append(_find(channel, e.provider_message_id).id)
-    elif _find(channel, e.provider_message_id) is None:  # applied when the message arrives
+    row = find_or_lock(channel.id, e.provider_message_id)
+    if row is None:  # applied when the message arrives
         pending_events.park(channel, "deletion", e.provider_message_id, e)
+        return
+    if (Message.update(deleted_at=e.timestamp)
+            .where((Message.id == row.id) & Message.deleted_at.is_null()).execute()):
+        out.updated_messages.append(row.id)
 
 
 def apply_reaction(channel: Channel, e: Reaction, out: Outcome) -> None:
     """Set or remove the contact's reaction in payload.reactions (one per reactor, latest wins)."""
-    row = _find(channel, e.target_provider_message_id, lock=True)
+    row = find_or_lock(channel.id, e.target_provider_message_id, for_update=True)
     if row is None:  # the reaction overtook its message: applied when the message arrives
         pending_events.park(channel, "reaction", e.target_provider_message_id, e)
         return

@@ -1,6 +1,7 @@
 """Messages: idempotent inserts, monotonic statuses, thread order, read marks."""
 from __future__ import annotations
 
+import hashlib
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, Iterable, Optional
@@ -8,7 +9,7 @@ from typing import Any, Iterable, Optional
 import peewee
 
 from hub import statuses
-from hub.db import db, transaction
+from hub.db import db, is_postgres, transaction
 from hub.jobs import enqueue_after_commit
 from hub.models import Attachment, Conversation, Message, PendingEvent, PendingStatus, new_id, \
     utcnow
@@ -92,9 +93,10 @@ def waiting_for(channel_id: str, provider_message_id: str) -> tuple[bool, bool, 
     """(pending statuses, parked events, replies without their target) for a new message.
 
     One SELECT of three EXISTS: nearly always all false, and then the DELETE of pending
-    statuses, the SELECT of parked events and the reply back-fill UPDATE are all skipped. A
-    row another transaction adds after this read is not seen, exactly as those statements
-    would not have seen it a moment later (the parking side re-checks for the message).
+    statuses, the SELECT of parked events and the reply back-fill UPDATE are all skipped. Call
+    it after `lock_provider_id` for the message (a statement of its own, before this one): a
+    status or event parked by another transaction is then either committed before this read
+    or parked by a transaction that waited for ours and found the message.
     """
     def build(S: Any) -> peewee.Query:
         statuses_q = PendingStatus.select(peewee.SQL("1")).where(
@@ -112,6 +114,52 @@ def waiting_for(channel_id: str, provider_message_id: str) -> tuple[bool, bool, 
     return bool(row[0]), bool(row[1]), bool(row[2])
 
 
+def lock_provider_id(channel_id: str, provider_message_id: str) -> bool:
+    """Hold the lock of (channel, provider message id) until the transaction ends; True if
+    taken (PostgreSQL), False on SQLite, whose write transactions run one at a time anyway.
+
+    It keeps "park it, the message is not stored" and "store the message, then apply what was
+    parked" apart. Under READ COMMITTED both could otherwise miss the other's uncommitted row
+    (the parker does not see the message, the inserter's check does not see the park) and the
+    parked status or event would wait forever. The inserter takes the lock after storing the
+    message (or its provider id) and before its check; the parker takes it after its lookup
+    missed and looks again. Each must be a statement of its own: a statement's snapshot
+    predates a wait inside it. Whoever comes second waits for the other's commit, then sees
+    the message (parker) or the park (inserter).
+    """
+    if not is_postgres():
+        return False
+    digest = hashlib.sha256(f"{channel_id}\x00{provider_message_id}".encode()).digest()
+    db.execute_sql("SELECT pg_advisory_xact_lock(%s)",
+                   (int.from_bytes(digest[:8], "big", signed=True),))
+    return True
+
+
+def find_message(channel_id: str, provider_message_id: str, *, for_update: bool = False
+                 ) -> Optional[Message]:
+    """The message with this provider id on this channel, row-locked if `for_update`
+    (PostgreSQL)."""
+    query = Message.select().where((Message.channel == channel_id)
+                                   & (Message.provider_message_id == provider_message_id))
+    if for_update and is_postgres():
+        query = query.for_update()
+    return query.first()
+
+
+def find_or_lock(channel_id: str, provider_message_id: str, *, for_update: bool = False
+                 ) -> Optional[Message]:
+    """The message, or None when it must be parked: a first lookup, and only if it misses,
+    the provider id's lock and a second lookup (call inside the transaction that parks).
+
+    After the lock a transaction storing that message has either committed (found now) or
+    will wait for ours before it looks for parked rows (and finds ours).
+    """
+    message = find_message(channel_id, provider_message_id, for_update=for_update)
+    if message is None and lock_provider_id(channel_id, provider_message_id):
+        message = find_message(channel_id, provider_message_id, for_update=for_update)
+    return message
+
+
 def apply_status(channel_id: str, provider_message_id: str, status: str, timestamp: datetime,
                  error_code: Optional[str] = None, error_reason: Optional[str] = None) -> Optional[Message]:
     """Advance an outgoing message's status; park it if the message is not stored yet.
@@ -119,17 +167,17 @@ def apply_status(channel_id: str, provider_message_id: str, status: str, timesta
     The conditional UPDATE only matches rows whose status ranks lower, so two workers applying
     statuses in any order end on the highest one.
     """
-    message = (Message.select().where((Message.channel == channel_id)
-                                      & (Message.provider_message_id == provider_message_id))
-               .first())
-    if message is None:
-        PendingStatus.insert(id=new_id(), channel=channel_id,
-                             provider_message_id=provider_message_id, status=status,
-                             timestamp=timestamp, error_code=error_code,
-                             error_reason=error_reason, created_at=utcnow()
-                             ).on_conflict_ignore().execute()
-        return None
-    return advance_status(message, status, timestamp, error_code, error_reason)
+    # The lock must last until the park commits: its own transaction when there is none.
+    with (nullcontext() if db.in_transaction() else transaction()):
+        message = find_or_lock(channel_id, provider_message_id)
+        if message is None:
+            PendingStatus.insert(id=new_id(), channel=channel_id,
+                                 provider_message_id=provider_message_id, status=status,
+                                 timestamp=timestamp, error_code=error_code,
+                                 error_reason=error_reason, created_at=utcnow()
+                                 ).on_conflict_ignore().execute()
+            return None
+        return advance_status(message, status, timestamp, error_code, error_reason)
 
 
 def advance_status(message: Message, status: str, timestamp: Optional[datetime] = None,
@@ -170,7 +218,8 @@ def advance_status(message: Message, status: str, timestamp: Optional[datetime] 
 def apply_pending_statuses(message: Message) -> None:
     """Apply statuses that arrived before this message (then forget them).
 
-    One DELETE ... RETURNING takes them; the transaction keeps them if applying fails.
+    One DELETE ... RETURNING takes them; the transaction keeps them if applying fails. Call it
+    after `lock_provider_id` for the message, in the transaction that stored it.
     """
     if not message.channel_id or not message.provider_message_id:
         return

@@ -4,9 +4,11 @@ An edit, a deletion or a reaction whose target is not stored yet, and an echo of
 outgoing messages that arrives while its delivery is still `sending` (the provider answered the
 echo before `deliver` recorded the id), are parked in PendingEvent. They are applied (or, for an
 echo of a message we now know, discarded) when the message is inserted by a webhook job or when
-`deliver` records the provider's ids. An echo whose id no delivery claimed is inserted as an
-agent message once no delivery to that contact is in flight (after each delivery and by the
-webhook sweeper), so a message typed in the provider's own app is never lost.
+`deliver` records the provider's ids; the parking and the storing side both take the provider
+id's lock (`messages.lock_provider_id`, PostgreSQL), so neither misses the other's uncommitted
+row. An echo whose id no delivery claimed is inserted as an agent message once no delivery to
+that contact is in flight (after each delivery and by the webhook sweeper), so a message typed
+in the provider's own app is never lost.
 """
 from __future__ import annotations
 
@@ -59,7 +61,12 @@ def event_from_json(kind: str, data: dict[str, Any]) -> Any:
 
 
 def park(channel: Channel, kind: str, provider_message_id: str, event: Any) -> None:
-    """Keep `event` until `provider_message_id` is stored; a rerun of the job parks nothing new."""
+    """Keep `event` until `provider_message_id` is stored; a rerun of the job parks nothing new.
+
+    Only after a lookup that missed the message and followed `messages.lock_provider_id` in
+    this transaction (`messages.find_or_lock`): a job storing the message meanwhile would
+    otherwise not see this row, nor this job its message, and the event would wait forever.
+    """
     data = _encode(dataclasses.asdict(event))
     digest = hashlib.sha256(f"{kind}|{json.dumps(data, sort_keys=True)}".encode()).hexdigest()
     timestamp = getattr(event, "timestamp", None) or utcnow()

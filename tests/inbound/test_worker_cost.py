@@ -21,6 +21,10 @@ MAX_STATEMENTS_KNOWN_CONTACT = 8   # event+channel, contact, contact touch, open
 #                                    message, waiting-for check, conversation touch, event done
 MAX_STATEMENTS_ROUTING = 8         # conversation, company lock, candidates, assign, cursor,
 #                                    channel, contact, notification
+# On PostgreSQL a new message also takes the advisory lock of its provider id, a statement of
+# its own between the message INSERT and the waiting-for check (hub.messages.lock_provider_id:
+# a status parked by a job that overlaps this one is then not missed). SQLite needs none.
+PG_MESSAGE_LOCK = 1
 
 
 class Counter:
@@ -56,15 +60,16 @@ def test_statements_per_inbound_message_and_routing(app, tenant, emulator, monke
     channel = create_channel(client, tenant, "whatsapp", emulator)
     first = post_webhook(client, "whatsapp", channel["id"], wa_message(text="one", ts=1718031600))
     second = post_webhook(client, "whatsapp", channel["id"], wa_message(text="two", ts=1718031601))
+    lock = PG_MESSAGE_LOCK if hubdb.is_postgres() else 0
     count = Counter(monkeypatch)
     # A new contact: contact, identity, conversation and message are inserted
     assert inbound.process_webhook_event(first.get_json()["eventId"]) == "processed"
-    assert len(count.sql) <= MAX_STATEMENTS_NEW_CONTACT, count.sql
+    assert len(count.sql) <= MAX_STATEMENTS_NEW_CONTACT + lock, count.sql
     assert count.publishes == 1  # conversation.created and message.created in one round trip
     count.reset()
     # The same contact again: its open conversation is found
     assert inbound.process_webhook_event(second.get_json()["eventId"]) == "processed"
-    assert len(count.sql) <= MAX_STATEMENTS_KNOWN_CONTACT, count.sql
+    assert len(count.sql) <= MAX_STATEMENTS_KNOWN_CONTACT + lock, count.sql
     assert count.publishes == 1
     # Routing the new conversation to the tenant's online agent
     conversation = Conversation.get()

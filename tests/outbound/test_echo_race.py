@@ -13,7 +13,7 @@ import pytest
 
 from connectors.registry import get_connector
 from hub import db as hubdb
-from hub import delivery, inbound
+from hub import delivery, inbound, pending_events
 from hub.models import Message, PendingEvent, PendingStatus, WebhookEvent
 from tests.inbound.conftest import post_webhook
 
@@ -128,3 +128,75 @@ def test_whatsapp_status_before_the_send_is_recorded_is_applied(
     row = Message.get_by_id(message.id)
     assert row.status == "delivered" and PendingStatus.select().count() == 0
     assert Message.select().count() == 1
+
+
+# Seconds `deliver` waits, inside the transaction recording the send, for the racing webhook.
+PAUSE = 1.0
+
+
+def _status_delivered(row: Message) -> None:
+    assert row.status == "delivered" and PendingStatus.select().count() == 0
+
+
+def _thumbs_up(row: Message) -> None:
+    assert row.status == "sent" and PendingEvent.select().count() == 0
+    assert [r["emoji"] for r in row.payload.get("reactions") or []] == ["\U0001F44D"]
+
+
+OVERLAPS = {
+    "whatsapp status": ("whatsapp", lambda i: wa_status(i, "delivered", "15550001111"),
+                        _status_delivered),
+    "messenger reaction": ("messenger", lambda i: reaction(i, "psid-1"), _thumbs_up),
+}
+
+
+@pytest.mark.parametrize("overlap", list(OVERLAPS))
+def test_webhook_overlapping_the_recording_of_the_send_is_applied(
+        app, make_outbox, emulator, monkeypatch, db_conn, overlap):
+    """`deliver` (A) records the provider's id and looks for statuses and events parked for it;
+    the provider's webhook job (B) looks for the message before A commits and parks before A
+    looked. A is held in its transaction right after its last look (`after_delivery`) until
+    B is done (or PAUSE passed: B may be waiting for A)."""
+    if not hubdb.is_postgres():
+        pytest.skip("SQLite runs one write transaction at a time: B cannot overlap A")
+    kind, body, applied = OVERLAPS[overlap]
+    box = make_outbox(kind)
+    message = box.send("fast answer")
+    ids: list[str] = []
+    a_checked, b_done = threading.Event(), threading.Event()
+    settle = pending_events.after_delivery
+
+    def settle_then_pause(channel, row, provider_message_ids):
+        settle(channel, row, provider_message_ids)
+        ids.extend(provider_message_ids)
+        a_checked.set()
+        b_done.wait(PAUSE)
+
+    monkeypatch.setattr(pending_events, "after_delivery", settle_then_pause)
+    outcomes: list = []
+
+    def send() -> None:
+        try:
+            with hubdb.db.connection_context():
+                outcomes.append(delivery.deliver(message.id).action)
+        except BaseException as exc:  # reported in the test's thread
+            outcomes.append(exc)
+        finally:
+            a_checked.set()
+
+    # Given `deliver` inside the transaction that records the provider's id
+    a = threading.Thread(target=send)
+    a.start()
+    assert a_checked.wait(10) and ids, outcomes
+    # When the provider's webhook about that message is processed meanwhile
+    errors: list[BaseException] = []
+    b = threading.Thread(target=lambda: (_process(app, box, [body(ids[0])], errors),
+                                         b_done.set()))
+    b.start()
+    a.join(10)
+    b.join(10)
+    assert outcomes == ["sent"] and not errors, (outcomes, errors)
+    # Then it is applied to our message, and nothing is left parked for ever
+    row = Message.get_by_id(message.id)
+    assert row.provider_message_id == ids[0]
+    applied(row)
