@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlparse, unquote
 
 import peewee
+import psycopg2.extensions
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = peewee.DatabaseProxy()
@@ -105,6 +106,17 @@ class HubPostgresqlDatabase(PooledPostgresqlDatabase):
         super()._close_raw(conn)
 
 
+class HubPgConnection(psycopg2.extensions.connection):
+    """psycopg2's connection plus the names of the statements `hub.prepared` prepared on it.
+
+    A plain psycopg2 connection takes no attributes; the set lives and dies with its session.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prepared_names: set[str] = set()
+
+
 def make_database(url: str) -> peewee.Database:
     """A peewee database for a `sqlite:///path`, a bare path or a `postgresql://` URL."""
     if url.startswith(("postgres://", "postgresql://")):
@@ -119,6 +131,7 @@ def make_database(url: str) -> peewee.Database:
             stale_timeout=300,
             timeout=30,
             autoconnect=True,
+            connection_factory=HubPgConnection,
         )
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
     return HubSqliteDatabase(

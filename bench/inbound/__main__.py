@@ -75,6 +75,33 @@ def _postgres_cpu() -> float:
     return named_cpu_seconds(("postgres",))
 
 
+def _database_backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the benchmark's own database.
+
+    Unlike `_postgres_cpu`, untouched by whatever else runs on the machine's server.
+    """
+    if not url.startswith("postgres"):
+        return {}
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                           " AND pid <> pg_backend_pid()")
+            pids = [row[0] for row in cursor.fetchall()]
+    finally:
+        conn.close()
+    found = {}
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            found[pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    return found
+
+
 def _delta(after: dict, before: dict) -> dict:
     return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
 
@@ -116,8 +143,9 @@ def _stop_profile(spy, out: Path, top: int = 45) -> list[str]:
 
 
 def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done,
-           profile: Path | None = None) -> dict:
+           profile: Path | None = None, database_url: str = "") -> dict:
     """Run one phase: counts, worker CPU and wall time between before and after."""
+    own0 = _database_backends_cpu(database_url)
     before, cpu0, pg0, t0 = _probe(probe), _cpu(proc), _postgres_cpu(), time.monotonic()
     spy = _start_profile(proc, profile) if profile else None
     enqueue()
@@ -125,12 +153,18 @@ def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done,
     wall = time.monotonic() - t0
     stacks = _stop_profile(spy, profile) if spy else None
     after, cpu1, pg1 = _probe(probe), _cpu(proc), _postgres_cpu()
+    own1 = _database_backends_cpu(database_url)
     sql, rds = _delta(after["sql"], before["sql"]), _delta(after["redis"], before["redis"])
+    prepared = _delta(after.get("prepared", {}), before.get("prepared", {}))
     return {
         "phase": label, "jobs_per_phase": n,
         "worker_cpu_ms_per_message": round((cpu1 - cpu0) * 1000 / n, 3),
         "sql_statements_per_message": round(sum(sql.values()) / n, 2),
         "sql_by_verb": {k: round(v / n, 2) for k, v in sorted(sql.items())},
+        # PostgreSQL: statements that ran as EXECUTE of a prepared statement (per message), and
+        # the PREPAREs sent in the phase (once per pooled connection and statement; not above).
+        "sql_prepared_executes_per_message": round(prepared.get("EXECUTE", 0) / n, 2),
+        "sql_prepares_in_phase": {k: v for k, v in prepared.items() if k != "EXECUTE"},
         "redis_commands_per_message": round(sum(rds.values()) / n, 2),
         "redis_by_command": {k: round(v / n, 2) for k, v in sorted(rds.items())},
         "redis_round_trips_per_message": round(
@@ -139,6 +173,10 @@ def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done,
         "messages_per_second_wall": round(n / wall, 1),
         "worker_cpu_share_of_one_core": round((cpu1 - cpu0) / wall, 2),
         "postgres_cpu_ms_per_message_all_backends": round((pg1 - pg0) * 1000 / n, 3),
+        # Only the backends of the benchmark's database (a backend gone before the end is lost).
+        **({"postgres_cpu_ms_per_message_bench_database": round(
+            sum(v - own0.get(pid, 0.0) for pid, v in own1.items()) * 1000 / n, 3)}
+           if database_url.startswith("postgres") else {}),
         "wall_seconds": round(wall, 2),
         **({"profile_top_inclusive": stacks} if stacks else {}),
     }
@@ -213,7 +251,8 @@ def run(args) -> dict:
         enqueue("noop", "warm")
         _wait(lambda: _probe(probe)["jobs"].get("noop|ok", 0) >= 1)
         baseline = _phase("noop", proc, probe, n, lambda: [enqueue("noop", str(i)) for i in range(n)],
-                          lambda p: p["jobs"].get("noop|ok", 0) >= n + 1)
+                          lambda p: p["jobs"].get("noop|ok", 0) >= n + 1,
+                          database_url=env["DATABASE_URL"])
         db.open_connection()
         ids = _store_events(tenants, params)
 
@@ -225,7 +264,8 @@ def run(args) -> dict:
             return routed >= Conversation.select().count()
 
         inbound = _phase("inbound", proc, probe, n, lambda: [enqueue("process_webhook", i) for i in ids],
-                         inbound_done, profile=tmp / "py-spy.txt" if args.profile else None)
+                         inbound_done, profile=tmp / "py-spy.txt" if args.profile else None,
+                         database_url=env["DATABASE_URL"])
         checks = {
             "messages_stored": Message.select().count(),
             "events_processed": WebhookEvent.select().where(WebhookEvent.status == "processed").count(),

@@ -1,6 +1,8 @@
 """Loaded into the benchmark's worker process (`dramatiq workers.actors bench.inbound.probe`).
 
-Counts what the worker sends to its stores: SQL statements through peewee (plus commits),
+Counts what the worker sends to its stores: SQL statements through peewee (plus commits; an
+EXECUTE of a prepared statement counts as the statement it runs, and is counted apart too, with
+the PREPAREs that hub.prepared sent on its own, once per connection and statement),
 Redis commands (a pipeline counts each command it carries) and finished jobs per actor. A
 thread writes the cumulative counts to $HUB_BENCH_PROBE_FILE every 100 ms; the benchmark
 takes differences between phases. Counting costs a dict update per call, nothing else.
@@ -17,10 +19,13 @@ import peewee
 import redis
 from dramatiq.middleware import Middleware
 
+from hub.prepared import counts as prepare_counts, statement_of
+
 sql: Counter = Counter()
 rds: Counter = Counter()
 jobs: Counter = Counter()
 trips: Counter = Counter()
+prepared_sql: Counter = Counter()  # EXECUTEs of server-side prepared statements (PostgreSQL)
 _lock = threading.Lock()
 
 
@@ -32,8 +37,12 @@ _execute_sql = peewee.Database.execute_sql
 
 
 def execute_sql(self, sql_text, params=None, *args, **kwargs):
+    # A prepared statement's EXECUTE counts as the statement it runs (SELECT, INSERT ...).
+    underlying = statement_of(sql_text) if sql_text.startswith("EXECUTE") else None
     with _lock:
-        sql[_verb(sql_text)] += 1
+        sql[_verb(underlying or sql_text)] += 1
+        if underlying is not None:
+            prepared_sql["EXECUTE"] += 1
     return _execute_sql(self, sql_text, params, *args, **kwargs)
 
 
@@ -90,6 +99,8 @@ def _dump(path: str) -> None:
     while True:
         with _lock:
             data = {"sql": dict(sql), "redis": dict(rds), "jobs": dict(jobs), "trips": dict(trips),
+                    "prepared": {**prepared_sql,
+                                 **{k.upper(): v for k, v in prepare_counts.items()}},
                     "at": time.time()}
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
