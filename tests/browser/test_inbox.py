@@ -95,6 +95,29 @@ def test_failed_delivery_shows_reason_and_retry_works(hub_url, emulator, tenant,
     expect(bubble.locator(".msg__failure")).to_have_count(0)
 
 
+def test_a_send_answer_arriving_after_its_live_events_does_not_undo_them(hub_url, tenant,
+                                                                         new_page):
+    """A fast delivery's events can beat the API's answer to the send; the answer (the message
+    as created, queued) must not put a failed or sent message back to queued."""
+    page = new_page()
+    login(page, hub_url, tenant)
+    statuses = page.evaluate("""async () => {
+        const { store, upsertMessage, addCreatedMessage } = await import('/static/inbox/store.js');
+        const created = { id: 'm-race', conversationId: 'c-race', status: 'queued',
+                          timestamp: '2024-06-10T15:00:00Z', content: 'hello' };
+        store.messages.set('c-race', []);
+        upsertMessage({ ...created, status: 'failed', errorCode: '131026' });  // the live event
+        addCreatedMessage(created);                                             // then the answer
+        const afterRace = store.messages.get('c-race').map((m) => m.status);
+        addCreatedMessage({ ...created, id: 'm-new' });                         // no event yet
+        const list = store.messages.get('c-race');
+        store.messages.delete('c-race');
+        return { afterRace, all: list.map((m) => [m.id, m.status]) };
+    }""")
+    assert statuses["afterRace"] == ["failed"]
+    assert statuses["all"] == [["m-new", "queued"], ["m-race", "failed"]]
+
+
 def test_customer_html_is_shown_as_text(hub_url, emulator, tenant, new_page, require_routes):
     """Markup a customer sends is text: nothing runs, nothing becomes an element."""
     require_routes("/api/chat/sessions", "/ws", "/api/users/me/settings", "/webhooks/")

@@ -3,7 +3,7 @@
 
 import { api, errorText } from './api.js';
 import { h, clear, $, humanSize, debounce } from './dom.js';
-import { store, upsertMessage, upsertConversation } from './store.js';
+import { store, addCreatedMessage, upsertConversation } from './store.js';
 import { listOf } from './session.js';
 
 const TYPING_EVERY_MS = 3000;
@@ -176,7 +176,7 @@ async function send() {
     setReplyTo(null);
     autosize();
     if (m && m.id) {
-      upsertMessage({ conversationId: id, ...m });
+      addCreatedMessage({ conversationId: id, ...m });
       const c = store.conversations.get(id);
       if (c && !isPrivate) upsertConversation({ id, lastMessage: m.content || c.lastMessage, lastActivity: m.timestamp || c.lastActivity });
     }

@@ -56,6 +56,19 @@ export function upsertMessage(m) {
   emit('message', { message: i >= 0 ? list[i] : m, conversationId: convId, isNew });
 }
 
+/**
+ * A message this client just created, from the API's answer: added unless already known. The
+ * answer carries the message as it was created (status queued); the live events for it can
+ * arrive first (a fast delivery, a permanent failure) and are newer, so the answer must not
+ * overwrite them.
+ */
+export function addCreatedMessage(m) {
+  const convId = m.conversationId || m.sessionId;
+  const list = store.messages.get(convId);
+  if (list && list.some((x) => x.id === m.id)) return;
+  upsertMessage(m);
+}
+
 export function setMessages(convId, list) {
   store.messages.set(convId, list);
 }

@@ -3,7 +3,7 @@
 
 import { api, errorText } from './api.js';
 import { h, clear, $ } from './dom.js';
-import { store, upsertMessage } from './store.js';
+import { store, addCreatedMessage } from './store.js';
 import { newClientId } from './composer.js';
 
 let channelId = null;
@@ -115,7 +115,7 @@ async function send() {
       method: 'POST',
       body: { content: rendered(), template, clientMessageId: newClientId() },
     });
-    if (m && m.id) upsertMessage({ conversationId: id, ...m });
+    if (m && m.id) addCreatedMessage({ conversationId: id, ...m });
     close();
   } catch (e) {
     showError(errorText(e));
