@@ -37,6 +37,7 @@ import psycopg2
 import psycopg2.extensions as pg
 
 from hub.db import db
+from hub.settings import get_settings
 
 log = logging.getLogger("hub.prepared")
 
@@ -76,7 +77,7 @@ class Prepared:
 
     def cursor(self, args: tuple) -> Any:
         server = self.server
-        if server is not None and server.preparable:
+        if server is not None and server.preparable and get_settings().pg_server_prepare:
             cursor = server.execute(args)
             if cursor is not None:
                 return cursor

@@ -43,6 +43,10 @@ class Settings:
     # requeued by the next maintenance, run on this many commands out of a million.
     broker_heartbeat_timeout_ms: int = 60_000
     broker_maintenance_chance: int = 1000
+    # PostgreSQL: run the hot statements as server-side prepared statements (hub.prepared). Off
+    # for a pooler that hands one session's statements to another (PgBouncer in transaction
+    # mode), which cannot keep a PREPARE.
+    pg_server_prepare: bool = True
     # Test hook only (HUB_TEST_PAUSE_AFTER_INSERT=<marker file>): process_webhook writes the
     # marker and sleeps right after inserting a message, inside its transaction, so a test can
     # SIGKILL a real worker between two steps. Never set in production.
@@ -121,6 +125,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         else None,
         broker_heartbeat_timeout_ms=int(env.get("HUB_BROKER_HEARTBEAT_TIMEOUT_MS", 60_000)),
         broker_maintenance_chance=int(env.get("HUB_BROKER_MAINTENANCE_CHANCE", 1000)),
+        pg_server_prepare=env.get("HUB_PG_SERVER_PREPARE", "1").lower()
+        not in ("0", "false", "no", "off"),
         test_pause_after_insert=env.get("HUB_TEST_PAUSE_AFTER_INSERT") or None,
     )
 

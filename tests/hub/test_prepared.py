@@ -109,6 +109,23 @@ def test_a_query_runs_as_execute_after_its_first_use_on_a_connection(db_conn, te
 
 
 @postgres_only
+def test_with_server_prepare_off_the_plain_text_runs(db_conn, tenant, monkeypatch, settings):
+    """HUB_PG_SERVER_PREPARE=0 (PgBouncer in transaction mode): no PREPARE, no EXECUTE."""
+    from hub.settings import configure
+
+    configure(settings.with_overrides(pg_server_prepare=False))
+    try:
+        query = _company_query()
+        sent = Sent(monkeypatch)
+        prepares = prep.counts["prepare"]
+        assert query.first(tenant.company.id).id == tenant.company.id
+        assert prep.counts["prepare"] == prepares
+        assert not any(t.startswith(("PREPARE", "EXECUTE")) for t in sent.texts)
+    finally:
+        configure(settings)
+
+
+@postgres_only
 def test_a_statement_prepared_in_a_transaction_that_rolls_back_stays_prepared(db_conn, tenant):
     query = _company_query()
 
