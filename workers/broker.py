@@ -73,8 +73,8 @@ def build_broker() -> HubRedisBroker:
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set; `hub` starts the embedded Redis and sets it")
     broker = HubRedisBroker(url=settings.redis_url, namespace=f"{settings.redis_namespace}:dq",
-                         heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
-                         maintenance_chance=settings.broker_maintenance_chance)
+                            heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+                            maintenance_chance=settings.broker_maintenance_chance)
     broker.add_middleware(CurrentMessage())
     broker.add_middleware(DatabaseMiddleware())
     broker.add_middleware(JobLogMiddleware())
