@@ -90,10 +90,9 @@ class HubPostgresqlDatabase(PooledPostgresqlDatabase):
     def _is_closed(self, conn: Any) -> bool:
         if conn.closed:
             return True
-        import psycopg2.extensions as pg
-
-        recent = time.monotonic() - self._returned_at.get(id(conn), float("-inf"))
-        if recent < PG_PING_AFTER_IDLE and conn.get_transaction_status() == pg.TRANSACTION_STATUS_IDLE:
+        idle = time.monotonic() - self._returned_at.get(id(conn), float("-inf"))
+        if (idle < PG_PING_AFTER_IDLE and conn.get_transaction_status()
+                == psycopg2.extensions.TRANSACTION_STATUS_IDLE):
             return False
         return super()._is_closed(conn)
 
