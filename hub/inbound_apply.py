@@ -7,7 +7,6 @@ nothing the first run already did.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from hub import pending_events, statuses, test_hooks
 from hub.contacts import upsert_contact
@@ -44,10 +43,6 @@ class Outcome:
     ignored: int = 0
 
 
-def _find(channel: Channel, provider_message_id: str) -> Optional[Message]:
-    return find_message(channel.id, provider_message_id)
-
-
 def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bool = False) -> None:
     """Contact, open conversation, message (unique per provider id), its files and statuses.
 
@@ -58,11 +53,11 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
     Parking and storing a message both take the lock of its provider id (`lock_provider_id`):
     whatever was parked for it meanwhile is applied here, in the same transaction.
     """
-    if (e.direction == "out" and not release and _find(channel, e.provider_message_id) is None
+    if (e.direction == "out" and not release and find_message(channel.id, e.provider_message_id) is None
             and pending_events.delivery_in_flight(channel, e.contact.external_id)
             # the provider id's lock after the delivery rows', in the order `deliver` takes them
             and (not lock_provider_id(channel.id, e.provider_message_id)
-                 or _find(channel, e.provider_message_id) is None)):
+                 or find_message(channel.id, e.provider_message_id) is None)):
         pending_events.park(channel, "echo", e.provider_message_id, e)
         return
     new_contact: list[bool] = []
@@ -71,7 +66,7 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
     conversation, conversation_created = ensure_open_conversation(
         channel.company_id, channel.id, contact.id, started_at=e.timestamp,
         new_contact=bool(new_contact))
-    reply_to = _find(channel, e.reply_to_provider_id) if e.reply_to_provider_id else None
+    reply_to = find_message(channel.id, e.reply_to_provider_id) if e.reply_to_provider_id else None
     incoming = e.direction == "in"
     row, created = insert_message(
         company=channel.company_id, conversation=conversation.id, channel=channel.id,
