@@ -65,10 +65,7 @@ def _min_id() -> str:
 def publish(company_id: str, type: str, data: Any, *, conversation_id: Optional[str] = None,
             audience: Optional[dict[str, Any]] = None) -> int:
     """Publish an event now; returns its id. `audience` narrows who may see it."""
-    return int(get_redis().eval(
-        _PUBLISH, 3, counter_key(company_id), history_key(company_id), fanout_channel(),
-        _encoded(company_id, type, data, conversation_id, audience), _min_id(), HISTORY_MAX,
-    ))
+    return publish_many(company_id, [(type, data, conversation_id, audience)])[0]
 
 
 # One event of a batch: (type, data, conversation_id, audience).
