@@ -94,6 +94,9 @@ class Supervisor:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 log.warning("role=%s did not stop in time; killing it", role)
+            except KeyboardInterrupt:  # Ctrl-C again while stopping: no more grace for anyone
+                log.warning("stopping now: killing the roles still running")
+                deadline = time.monotonic()
             try:
                 os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of its group
             except ProcessLookupError:

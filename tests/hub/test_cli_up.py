@@ -46,14 +46,30 @@ def alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.slow
-def test_hub_up_serves_healthz_and_stops_cleanly(tmp_path):
-    port = free_port()
+def _up_env(tmp_path, port: int) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
     env.update(HUB_DATA_DIR=str(tmp_path / "data"), PORT=str(port),
                HUB_ADMIN_EMAIL="owner@example.test", HUB_ADMIN_PASSWORD="a long password 1",
                HUB_WEB_WORKERS="1", HUB_WORKER_THREADS="2")
+    return env
+
+
+def _wait_healthy(proc: subprocess.Popen, port: int) -> dict | None:
+    started = time.monotonic()
+    while time.monotonic() - started < 60 and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                return json.loads(r.read())
+        except Exception:
+            time.sleep(0.5)
+    return None
+
+
+@pytest.mark.slow
+def test_hub_up_serves_healthz_and_stops_cleanly(tmp_path):
+    port = free_port()
+    env = _up_env(tmp_path, port)
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "up"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -80,6 +96,28 @@ def test_hub_up_serves_healthz_and_stops_cleanly(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         output = proc.communicate(timeout=40)[0]
+    assert proc.returncode == 0, output
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in everyone) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in everyone if alive(p)], output
+
+
+@pytest.mark.slow
+def test_a_second_ctrl_c_while_stopping_kills_the_rest_without_a_traceback(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "up"], env=_up_env(tmp_path, port),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    everyone: set[int] = set()
+    try:
+        assert _wait_healthy(proc, port) is not None
+        everyone = descendants(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)  # stopping has begun: an impatient second Ctrl-C
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=40)[0]
+    assert "Traceback" not in output, output
     assert proc.returncode == 0, output
     deadline = time.monotonic() + 10
     while any(alive(p) for p in everyone) and time.monotonic() < deadline:
