@@ -29,7 +29,8 @@ from hub import pending_events
 from hub.channel_config import channel_config
 from hub.db import transaction
 from hub.delivery_job import DeliveryJob, load_job
-from hub.messages import advance_status, apply_pending_statuses, lock_provider_id
+from hub.messages import advance_status, apply_pending_statuses, lock_provider_id, \
+    record_parts
 from hub.models import Delivery, DeliveryAttempt, Message, new_id, utcnow
 from hub.presenters import message_dict
 from hub.realtime import publish_after_commit
@@ -189,6 +190,8 @@ def _record(job: DeliveryJob, attempt_id: str, latency_ms: int,
         payload["providerMessageIds"] = done + list(new_ids)
         if new_ids and error is not None:  # parts that went out: never send them again
             Message.update(payload=payload).where(Message.id == message.id).execute()
+        if new_ids:  # statuses and reactions for the later parts must find the message
+            record_parts(message, payload["providerMessageIds"])
         row_fields: dict[str, Any] = dict(latency_ms=latency_ms,
                                           http_status=result.http_status if result else
                                           getattr(error, "http_status", None))

@@ -53,13 +53,15 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
     Parking and storing a message both take the lock of its provider id (`lock_provider_id`):
     whatever was parked for it meanwhile is applied here, in the same transaction.
     """
-    if (e.direction == "out" and not release and find_message(channel.id, e.provider_message_id) is None
-            and pending_events.delivery_in_flight(channel, e.contact.external_id)
-            # the provider id's lock after the delivery rows', in the order `deliver` takes them
-            and (not lock_provider_id(channel.id, e.provider_message_id)
-                 or find_message(channel.id, e.provider_message_id) is None)):
-        pending_events.park(channel, "echo", e.provider_message_id, e)
-        return
+    if e.direction == "out" and not release:
+        if find_message(channel.id, e.provider_message_id) is not None:
+            return  # the echo of a message we stored (or of a later part of one we sent)
+        if (pending_events.delivery_in_flight(channel, e.contact.external_id)
+                # the provider id's lock after the delivery rows', in the order `deliver` takes
+                and (not lock_provider_id(channel.id, e.provider_message_id)
+                     or find_message(channel.id, e.provider_message_id) is None)):
+            pending_events.park(channel, "echo", e.provider_message_id, e)
+            return
     new_contact: list[bool] = []
     contact = upsert_contact(channel.company_id, channel.id, e.contact, created=new_contact)
     out.contacts[contact.id] = contact

@@ -11,8 +11,8 @@ import peewee
 from hub import statuses
 from hub.db import db, is_postgres, transaction
 from hub.jobs import enqueue_after_commit
-from hub.models import Attachment, Conversation, Message, PendingEvent, PendingStatus, new_id, \
-    utcnow
+from hub.models import Attachment, Conversation, Message, MessagePart, PendingEvent, \
+    PendingStatus, new_id, utcnow
 from hub.prepared import prepared
 from hub.presenters import message_dict
 from hub.realtime import publish_after_commit
@@ -138,12 +138,40 @@ def lock_provider_id(channel_id: str, provider_message_id: str) -> bool:
 def find_message(channel_id: str, provider_message_id: str, *, for_update: bool = False
                  ) -> Optional[Message]:
     """The message with this provider id on this channel, row-locked if `for_update`
-    (PostgreSQL)."""
+    (PostgreSQL). The id may be a later part of a message we sent as several (`MessagePart`):
+    looked up only when no message has it as its own id, a rare miss."""
     query = Message.select().where((Message.channel == channel_id)
                                    & (Message.provider_message_id == provider_message_id))
     if for_update and is_postgres():
         query = query.for_update()
-    return query.first()
+    found = query.first()
+    if found is None:
+        part = MessagePart.select(MessagePart.message).where(
+            (MessagePart.channel == channel_id)
+            & (MessagePart.provider_message_id == provider_message_id))
+        query = Message.select().where(Message.id.in_(part))
+        if for_update and is_postgres():
+            query = query.for_update()
+        found = query.first()
+    return found
+
+
+def record_parts(message: Message, provider_message_ids: list[str]) -> None:
+    """Make every part after the first findable by its id, and apply statuses parked for them.
+
+    A message can go out as several provider messages (media with a caption the provider
+    takes separately, text over its length limit); only the first id is the message's own.
+    Call it in the transaction that records the ids.
+    """
+    later = sorted(set(provider_message_ids[1:]) - {provider_message_ids[0]})
+    if not later or not message.channel_id:
+        return
+    MessagePart.insert_many(
+        [{"id": new_id(), "channel": message.channel_id, "provider_message_id": part,
+          "message": message.id} for part in later]).on_conflict_ignore().execute()
+    for part in later:  # sorted: two recorders never wait for each other in a cycle
+        lock_provider_id(message.channel_id, part)
+    apply_pending_statuses(message, later)
 
 
 def find_or_lock(channel_id: str, provider_message_id: str, *, for_update: bool = False
@@ -215,19 +243,23 @@ def advance_status(message: Message, status: str, timestamp: Optional[datetime] 
     return row
 
 
-def apply_pending_statuses(message: Message) -> None:
-    """Apply statuses that arrived before this message (then forget them).
+def apply_pending_statuses(message: Message, provider_message_ids: Optional[list[str]] = None
+                           ) -> None:
+    """Apply statuses that arrived before this message (then forget them): those parked for
+    its provider id, or for `provider_message_ids` (its later parts).
 
     One DELETE ... RETURNING takes them; the transaction keeps them if applying fails. Call it
-    after `lock_provider_id` for the message, in the transaction that stored it.
+    after `lock_provider_id` for those ids, in the transaction that stored them.
     """
-    if not message.channel_id or not message.provider_message_id:
+    ids = provider_message_ids or ([message.provider_message_id]
+                                   if message.provider_message_id else [])
+    if not message.channel_id or not ids:
         return
     # Its own transaction only when there is none around it (a savepoint costs round trips).
     with (nullcontext() if db.in_transaction() else transaction()):
         pending = list(PendingStatus.delete().where(
             (PendingStatus.channel == message.channel_id)
-            & (PendingStatus.provider_message_id == message.provider_message_id))
+            & (PendingStatus.provider_message_id.in_(ids)))
             .returning(PendingStatus).execute())
         for row in sorted(pending, key=lambda p: statuses.RANK.get(p.status, 0)):
             advance_status(message, row.status, row.timestamp, row.error_code, row.error_reason)

@@ -2,8 +2,8 @@
 from hub.models.base import BaseModel, new_id, utcnow
 from hub.models.channels import Channel, ChannelTemplate
 from hub.models.contacts import ClientNote, Contact, ContactIdentity, Quote
-from hub.models.conversations import MESSAGE_STATUSES, Attachment, Conversation, Message, PendingEvent, \
-    PendingStatus
+from hub.models.conversations import MESSAGE_STATUSES, Attachment, Conversation, Message, MessagePart, \
+    PendingEvent, PendingStatus
 from hub.models.operations import AnalyticsRollup, ArchiveManifest, CannedResponse, JobRun
 from hub.models.pipeline import Delivery, DeliveryAttempt, WebhookEvent
 from hub.models.tenancy import ApiToken, AuditLog, Company, Notification, User
@@ -13,7 +13,7 @@ ALL_MODELS = [
     Company, User, ApiToken, Notification, AuditLog,
     Channel, ChannelTemplate,
     Contact, ContactIdentity, ClientNote, Quote,
-    Conversation, Message, Attachment, PendingStatus, PendingEvent,
+    Conversation, Message, Attachment, MessagePart, PendingStatus, PendingEvent,
     WebhookEvent, Delivery, DeliveryAttempt,
     Widget, AuthorizedDomain, WidgetStat,
     CannedResponse, AnalyticsRollup, ArchiveManifest, JobRun,

@@ -115,6 +115,19 @@ class Attachment(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
 
 
+class MessagePart(BaseModel):
+    """A further provider id of an outgoing message sent as several provider messages (a
+    caption too long for its media, say). Statuses, reactions and replies for that part find
+    the message through it; `message.provider_message_id` is the first part's id."""
+
+    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
+    provider_message_id = peewee.CharField(max_length=200)
+    message = peewee.ForeignKeyField(Message, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("channel", "provider_message_id"), True),)
+
+
 class PendingStatus(BaseModel):
     """A status webhook that arrived before its message; applied when the message is stored."""
 

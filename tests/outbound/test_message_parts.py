@@ -1,0 +1,73 @@
+"""A message the provider took as several messages: webhooks for any part reach the message.
+
+Text with a voice note goes to WhatsApp as two messages, text with a picture to Messenger as
+two; only the first id is the message's own (`provider_message_id`), the others are
+`MessagePart` rows. Before them, a status for the second part stayed parked for good, and
+Messenger's echo of the picture became a second agent message.
+"""
+from __future__ import annotations
+
+from hub import db as hubdb
+from hub import delivery
+from hub.attachments import store_file
+from hub.models import Message, MessagePart, PendingStatus
+from tests.outbound.test_echo_race import _process, echo, reaction, wa_status
+from tests.outbound.test_echo_race import webhooks_during_send  # noqa: F401  (a fixture)
+
+OGG = b"OggS" + b"\x00" * 60
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def _two_part_send(box, content: bytes, name: str) -> Message:
+    with hubdb.db.connection_context():
+        attachment = store_file(box.tenant.company.id, content, name)
+    message = box.send("see this", attachment_ids=[attachment.id])
+    assert delivery.deliver(message.id).action == "sent"
+    row = Message.get_by_id(message.id)
+    assert len(row.payload["providerMessageIds"]) == 2
+    return row
+
+
+def test_status_of_the_second_part_reaches_the_message(app, make_outbox, emulator, db_conn):
+    # given a text and a voice note sent as two WhatsApp messages
+    box = make_outbox("whatsapp")
+    row = _two_part_send(box, OGG, "note.ogg")
+    first, second = row.payload["providerMessageIds"]
+    assert row.provider_message_id == first
+    assert [p.provider_message_id for p in MessagePart.select()] == [second]
+    # when WhatsApp reports the voice note (the second part) delivered
+    errors: list[BaseException] = []
+    _process(app, box, [wa_status(second, "delivered", "15550001111")], errors)
+    assert not errors, errors
+    # then the message is delivered, and nothing waits parked
+    assert Message.get_by_id(row.id).status == "delivered"
+    assert PendingStatus.select().count() == 0
+
+
+def test_status_of_the_second_part_before_the_send_is_recorded_is_applied(
+        make_outbox, emulator, webhooks_during_send, db_conn):  # noqa: F811
+    # given statuses for both parts that overtake `deliver` (parked: no message has the ids)
+    box = make_outbox("whatsapp")
+    webhooks_during_send(box, lambda ids: [wa_status(ids[-1], "read", "15550001111")]
+                         if len(ids) > 1 else [])
+    row = _two_part_send(box, OGG, "note.ogg")
+    # then recording the send applied the second part's parked status
+    assert row.status == "read" and PendingStatus.select().count() == 0
+
+
+def test_echo_and_reaction_of_the_second_part_land_on_the_message(app, make_outbox, emulator,
+                                                                   db_conn):
+    # given a text and a picture sent as two Messenger messages
+    box = make_outbox("messenger")
+    row = _two_part_send(box, PNG, "pic.png")
+    second = row.payload["providerMessageIds"][1]
+    # when Messenger echoes the picture and the customer reacts to it
+    errors: list[BaseException] = []
+    _process(app, box, [echo(second, "psid-1", ""), reaction(second, "psid-1")], errors)
+    assert not errors, errors
+    # then there is still one outgoing message, and the reaction is on it
+    outgoing = list(Message.select().where(Message.direction == "out"))
+    assert [m.id for m in outgoing] == [row.id]
+    assert [r["emoji"] for r in outgoing[0].payload["reactions"]] == ["\U0001F44D"]
