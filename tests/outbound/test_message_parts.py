@@ -10,7 +10,7 @@ from __future__ import annotations
 from hub import db as hubdb
 from hub import delivery
 from hub.attachments import store_file
-from hub.models import Message, MessagePart, PendingStatus
+from hub.models import Conversation, Message, MessagePart, PendingStatus
 from tests.outbound.test_echo_race import _process, echo, reaction, wa_status
 from tests.outbound.test_echo_race import webhooks_during_send  # noqa: F401  (a fixture)
 
@@ -71,3 +71,20 @@ def test_echo_and_reaction_of_the_second_part_land_on_the_message(app, make_outb
     outgoing = list(Message.select().where(Message.direction == "out"))
     assert [m.id for m in outgoing] == [row.id]
     assert [r["emoji"] for r in outgoing[0].payload["reactions"]] == ["\U0001F44D"]
+
+
+def test_late_echo_of_a_stored_message_opens_no_conversation(app, make_outbox, emulator,
+                                                             db_conn):
+    # given our Messenger message, sent, and its conversation closed since
+    box = make_outbox("messenger")
+    message = box.send("thanks, bye")
+    assert delivery.deliver(message.id).action == "sent"
+    mid = Message.get_by_id(message.id).provider_message_id
+    Conversation.update(status="closed").where(Conversation.id == box.conversation.id).execute()
+    # when Messenger's echo of it comes late (a redelivery, or a replayed event)
+    errors: list[BaseException] = []
+    _process(app, box, [echo(mid, "psid-1", "thanks, bye")], errors)
+    assert not errors, errors
+    # then nothing reopens: no new, empty conversation
+    assert [c.status for c in Conversation.select()] == ["closed"]
+    assert Message.select().count() == 1
