@@ -7,6 +7,7 @@ that server (dropped at the end) and that Redis under a namespace of this run's 
 from __future__ import annotations
 
 import os
+import sys
 import secrets
 import time
 import shutil
@@ -79,6 +80,11 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    # The live listeners of this process end quietly instead of logging Redis as lost.
+    for name in ("web.realtime_hub", "web.widget_live"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.stop_hub()
     if "pg_name" in _state:
         _drop_pg_database()
     if "embedded" in _state:

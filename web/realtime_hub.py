@@ -171,6 +171,7 @@ class FanoutHub:
         self._lock = threading.Lock()
         self._started = False
         self._subscribed = threading.Event()
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         with self._lock:
@@ -181,6 +182,10 @@ class FanoutHub:
         threading.Thread(target=self._presence_loop, name="realtime-presence",
                          daemon=True).start()
         self._subscribed.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Let the threads end quietly: Redis going away next is a shutdown, not an outage."""
+        self._stopping.set()
 
     def add(self, conn: Connection) -> None:
         with self._lock:
@@ -206,7 +211,7 @@ class FanoutHub:
             conn.offer(event)
 
     def _listen(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             pubsub = None
             try:
                 pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
@@ -220,6 +225,8 @@ class FanoutHub:
                     except Exception:
                         log.exception("bad realtime event dropped")
             except Exception:
+                if self._stopping.is_set():
+                    return
                 log.exception("realtime subscription lost; dropping local sockets to resync")
             finally:
                 if pubsub is not None:
@@ -243,8 +250,7 @@ class FanoutHub:
                     for c in s if c.track_presence and c.counted]
 
     def _presence_loop(self) -> None:
-        while True:
-            time.sleep(get_settings().presence_sweep_seconds)
+        while not self._stopping.wait(get_settings().presence_sweep_seconds):
             try:
                 mine = self.local_presence()
                 if mine:
@@ -257,6 +263,12 @@ class FanoutHub:
 
 _hub: Optional[FanoutHub] = None
 _hub_lock = threading.Lock()
+
+
+def stop_hub() -> None:
+    """Stop this process's hub threads, if it has a hub (before stopping Redis)."""
+    if _hub is not None:
+        _hub.stop()
 
 
 def get_hub() -> FanoutHub:

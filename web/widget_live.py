@@ -46,6 +46,11 @@ class VisitorHub:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Let the listener end quietly: Redis going away next is a shutdown, not an outage."""
+        self._stopping.set()
 
     def register(self, sock: VisitorSocket) -> None:
         with self._lock:
@@ -86,7 +91,7 @@ class VisitorHub:
 
     def _listen(self) -> None:
         delay = 0.5
-        while True:
+        while not self._stopping.is_set():
             try:
                 pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(visitor_channel(), fanout_channel())
@@ -102,9 +107,16 @@ class VisitorHub:
                     except (ValueError, TypeError):
                         log.warning("bad event on %s", channel)
             except Exception:  # Redis restarted: resubscribe; sockets catch up on reconnect
+                if self._stopping.is_set():
+                    return
                 log.warning("widget live listener lost Redis; retrying in %.1fs", delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
 
 
 hub = VisitorHub()
+
+
+def stop_hub() -> None:
+    """Stop this process's listener (before stopping Redis)."""
+    hub.stop()
