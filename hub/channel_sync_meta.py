@@ -12,7 +12,10 @@ from typing import Any, Optional
 
 from hub import ratelimit
 from hub.channel_sync import GRAPH_API_BASE, SyncError, api_base, get_json
+from hub import pending_events
 from hub.db import transaction
+from hub.inbound_apply import Outcome
+from hub.messages import apply_pending_statuses, find_message, lock_provider_id, waiting_for
 from hub.models import Contact, ContactIdentity, Conversation, Message, utcnow
 
 # Graph calls per hour a channel's sync may spend (Meta's budget is shared with sending).
@@ -103,18 +106,31 @@ def _store_thread(channel, page_id: str, messages: list[dict[str, Any]]) -> int:
         conv = _conversation_for(channel, contact, min(times), max(times))
         for m, at in zip(messages, times):
             from_page = m["from"]["id"] == page_id
-            exists = Message.select().where(Message.channel == channel.id,
-                                            Message.provider_message_id == m["id"]).exists()
-            if exists:
-                continue  # received by webhook already (or an earlier backfill)
-            Message.insert(company=channel.company_id, conversation=conv, channel=channel.id,
-                           provider_message_id=m["id"], direction="out" if from_page else "in",
-                           sender_type="agent" if from_page else "customer",
-                           content=m.get("message") or "", timestamp=at, created_at=utcnow(),
-                           status="sent" if from_page else "received",
-                           payload={"backfilled": True}).on_conflict_ignore().execute()
+            if find_message(channel.id, m["id"]) is not None:
+                continue  # received by webhook already, an earlier backfill, or a part we sent
+            rows = list(Message.insert(
+                company=channel.company_id, conversation=conv, channel=channel.id,
+                provider_message_id=m["id"], direction="out" if from_page else "in",
+                sender_type="agent" if from_page else "customer",
+                content=m.get("message") or "", timestamp=at, created_at=utcnow(),
+                status="sent" if from_page else "received", payload={"backfilled": True}
+            ).on_conflict_ignore().returning(Message).execute())
+            if not rows:
+                continue  # a webhook stored it meanwhile
             inserted += 1
+            _apply_parked(channel, rows[0])
     return inserted
+
+
+def _apply_parked(channel, row: Message) -> None:
+    """What waited for this message (its webhook was lost, a status or reaction for it was
+    not): applied as when a webhook stores a message, under the provider id's lock."""
+    lock_provider_id(channel.id, row.provider_message_id)
+    statuses_wait, events_wait, _ = waiting_for(channel.id, row.provider_message_id)
+    if statuses_wait:
+        apply_pending_statuses(row)
+    if events_wait:
+        pending_events.apply_parked(channel, [row.provider_message_id], Outcome())
 
 
 def refresh_profiles(channel, creds: dict[str, Any]) -> int:

@@ -10,10 +10,13 @@ import pytest
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from hub import channel_sync, jobs
+from hub import channel_sync, jobs, pending_events
 from hub import db as hubdb
 from hub.crypto import encrypt_json
-from hub.models import Channel, ChannelTemplate, ContactIdentity, Message, WebhookEvent
+from hub.events import ContactProfile, Reaction
+from hub.messages import apply_status
+from hub.models import Channel, ChannelTemplate, ContactIdentity, Message, MessagePart, \
+    PendingEvent, PendingStatus, WebhookEvent
 from tests.hub.builders import channel, contact, conversation, message
 
 TEMPLATES = [{"name": "order_update", "language": "en_US", "category": "UTILITY",
@@ -134,6 +137,39 @@ def test_messenger_backfill_never_duplicates(tenant, provider):
     assert thread == [("m_1", "in", "where is my order?"), ("m_2", "out", "we ship tomorrow")]
     assert identity.display_name == "Ann Lee" and identity.contact.name == "Ann Lee"
     assert identity.profile["avatar"] == "https://cdn.test/ann.jpg"
+
+
+def test_backfill_applies_what_waited_for_its_messages(tenant, provider):
+    """The customer's message and our reply never came by webhook, but a reaction to the one
+    and a read status of the other did: they were parked, and the backfill applies them."""
+    ch = make(tenant.company, "messenger", provider["base"], {"accessToken": "t", "pageId": "PAGE"})
+    with hubdb.db.connection_context():
+        pending_events.park(ch, "reaction", "m_1", Reaction(
+            target_provider_message_id="m_1", contact=ContactProfile(external_id="PSID1"),
+            timestamp=datetime(2024, 4, 2, 10, 1), emoji="\u2764"))
+        apply_status(ch.id, "m_2", "read", datetime(2024, 4, 2, 10, 6))
+        assert channel_sync.sync_channel(ch.id)["inserted"] == 2
+        stored = {m.provider_message_id: m for m in Message.select()}
+        assert [r["emoji"] for r in stored["m_1"].payload["reactions"]] == ["\u2764"]
+        assert stored["m_2"].status == "read"
+        assert PendingEvent.select().count() == 0 and PendingStatus.select().count() == 0
+
+
+def test_backfill_skips_a_later_part_of_a_message_we_sent(tenant, provider):
+    # Given our message that went out as two Messenger messages, the second being m_2
+    ch = make(tenant.company, "messenger", provider["base"], {"accessToken": "t", "pageId": "PAGE"})
+    with hubdb.db.connection_context():
+        who = contact(tenant.company, name="")
+        ContactIdentity.create(company=tenant.company, contact=who, channel=ch, external_id="PSID1")
+    conv = conversation(tenant.company, ch, who, datetime(2024, 4, 2, 10))
+    ours = message(conv, datetime(2024, 4, 2, 10, 5), sender="agent", provider_message_id="m_0",
+                   content="we ship tomorrow")
+    with hubdb.db.connection_context():
+        MessagePart.create(channel=ch, provider_message_id="m_2", message=ours)
+        # When the backfill reads the thread (m_1 from the customer, m_2 from the page)
+        assert channel_sync.sync_channel(ch.id)["inserted"] == 1
+        # Then only the customer's message is added: m_2 is ours already
+        assert sorted(m.provider_message_id for m in Message.select()) == ["m_0", "m_1"]
 
 
 def test_backfill_pauses_when_graph_throttles(tenant, provider):
