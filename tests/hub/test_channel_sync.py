@@ -77,6 +77,15 @@ def make(company, kind: str, base: str, creds: dict, **settings) -> Channel:
                              **settings})
 
 
+def _messenger_thread(tenant, provider) -> tuple[Channel, Any]:
+    """A Messenger channel of the provider's page and a conversation with customer PSID1."""
+    ch = make(tenant.company, "messenger", provider["base"], {"accessToken": "t", "pageId": "PAGE"})
+    with hubdb.db.connection_context():
+        who = contact(tenant.company, name="")
+        ContactIdentity.create(company=tenant.company, contact=who, channel=ch, external_id="PSID1")
+    return ch, conversation(tenant.company, ch, who, datetime(2024, 4, 2, 10))
+
+
 def test_whatsapp_templates_and_phone_quality(tenant, provider):
     # Given a WhatsApp channel with an outdated template stored
     ch = make(tenant.company, "whatsapp", provider["base"],
@@ -118,11 +127,7 @@ def test_telegram_polling_feeds_raw_events_once(tenant, provider, monkeypatch):
 
 def test_messenger_backfill_never_duplicates(tenant, provider):
     # Given a Messenger channel where the customer's message already arrived by webhook
-    ch = make(tenant.company, "messenger", provider["base"], {"accessToken": "t", "pageId": "PAGE"})
-    with hubdb.db.connection_context():
-        who = contact(tenant.company, name="")
-        ContactIdentity.create(company=tenant.company, contact=who, channel=ch, external_id="PSID1")
-    conv = conversation(tenant.company, ch, who, datetime(2024, 4, 2, 10))
+    ch, conv = _messenger_thread(tenant, provider)
     message(conv, datetime(2024, 4, 2, 10), provider_message_id="m_1",
             content="where is my order?")
     with hubdb.db.connection_context():
@@ -157,11 +162,7 @@ def test_backfill_applies_what_waited_for_its_messages(tenant, provider):
 
 def test_backfill_skips_a_later_part_of_a_message_we_sent(tenant, provider):
     # Given our message that went out as two Messenger messages, the second being m_2
-    ch = make(tenant.company, "messenger", provider["base"], {"accessToken": "t", "pageId": "PAGE"})
-    with hubdb.db.connection_context():
-        who = contact(tenant.company, name="")
-        ContactIdentity.create(company=tenant.company, contact=who, channel=ch, external_id="PSID1")
-    conv = conversation(tenant.company, ch, who, datetime(2024, 4, 2, 10))
+    ch, conv = _messenger_thread(tenant, provider)
     ours = message(conv, datetime(2024, 4, 2, 10, 5), sender="agent", provider_message_id="m_0",
                    content="we ship tomorrow")
     with hubdb.db.connection_context():
