@@ -10,19 +10,17 @@ queries over the whole range (twice, best kept); checks all agree; drops the dat
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from urllib.parse import urlparse
 
 from bench.databases import create_database, drop_database
 from bench.analytics.data import load
+from bench.output import mode_parser, save
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
 MODES = {"quick": {"messages": 50_000, "companies": 10}, "full": {"messages": 1_000_000, "companies": 100}}
 DAYS = 30
 
@@ -185,12 +183,10 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.analytics")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quick", action="store_true", help="~50k messages (default)")
-    group.add_argument("--full", action="store_true", help="1M messages")
+    parser = mode_parser("python -m bench.analytics",
+                         "quick: ~50k messages (the default); full: 1M messages")
     args = parser.parse_args(argv)
-    mode = "full" if args.full else "quick"
+    mode = args.mode
     params = {**MODES[mode], "days": DAYS, "agentsPerCompany": 20, "channelsPerCompany": 2}
     server = os.environ.get("HUB_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     database_url = create_database(server, "hub_bench")
@@ -235,9 +231,7 @@ def main(argv=None) -> int:
                               "day_max_under_1s": max(per_day) < 1.0,
                               "day_fresh_p50_under_1s": _pct(fresh_days, .5) < 1.0,
                               "full_within_3x": full / base <= 3}}
-        print(json.dumps(result, indent=2))
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"analytics-{mode}.json").write_text(json.dumps(result, indent=2) + "\n")
+        save(f"analytics-{mode}", result)
     finally:
         drop_database(database_url)
     return 0

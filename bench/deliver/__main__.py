@@ -11,8 +11,6 @@ bench creates a database of its own on that server and drops it at the end.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import secrets
 import shutil
@@ -24,6 +22,7 @@ import time
 from pathlib import Path
 
 from bench.databases import create_database, drop_database, forget_namespace
+from bench.output import mode_parser, save
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {
@@ -221,23 +220,17 @@ def run(mode: str, overrides: dict | None = None) -> dict:
         if not env["REDIS_URL"].startswith("unix://"):  # a shared Redis, not the embedded one
             forget_namespace(env["REDIS_URL"], env["HUB_REDIS_NAMESPACE"])
         shutil.rmtree(tmp, ignore_errors=True)
-    print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results" / f"deliver-{mode}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    save(f"deliver-{mode}", result)
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quick", action="store_const", dest="mode", const="quick")
-    group.add_argument("--full", action="store_const", dest="mode", const="full")
+    parser = mode_parser("python -m bench.deliver", __doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, help="worker processes (default per mode)")
     parser.add_argument("--threads", type=int, help="threads per worker process")
     parser.add_argument("--messages", type=int, help="messages in the phase with faults")
     args = parser.parse_args(argv)
-    run(args.mode or "quick", {"processes": args.processes, "threads": args.threads,
+    run(args.mode, {"processes": args.processes, "threads": args.threads,
                                "messages": args.messages})
 
 

@@ -15,7 +15,6 @@ ones on a shared machine; messages/s is wall time and moves with whatever else r
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
@@ -30,6 +29,7 @@ import psutil
 
 from bench.databases import create_database, drop_database, forget_namespace
 from bench.machine import cpu_seconds, named_cpu_seconds
+from bench.output import mode_parser, save
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"quick": dict(companies=100, agents=20, contacts=10, messages=2000, threads=8),
@@ -202,7 +202,7 @@ def _store_events(tenants, params) -> list[str]:
 
 
 def run(args) -> dict:
-    mode = args.mode or "quick"
+    mode = args.mode
     params = {**MODES[mode], **{k: getattr(args, k) for k in ("threads", "messages")
                                 if getattr(args, k) is not None}}
     load_before = os.getloadavg()
@@ -299,17 +299,12 @@ def run(args) -> dict:
             forget_namespace(env["REDIS_URL"], env["HUB_REDIS_NAMESPACE"])
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results" / f"inbound-{mode}-{result['database']}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    save(f"inbound-{mode}-{result['database']}", result)
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quick", action="store_const", dest="mode", const="quick")
-    group.add_argument("--full", action="store_const", dest="mode", const="full")
+    parser = mode_parser("python -m bench.inbound", __doc__.splitlines()[0])
     parser.add_argument("--database-url", help="postgresql://... (a throwaway database is made)")
     parser.add_argument("--redis-url", help="redis://... (default: embedded Redis)")
     parser.add_argument("--threads", type=int, help="worker threads (default 8)")

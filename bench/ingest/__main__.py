@@ -12,7 +12,6 @@ settings of `hub worker`) process the backlog until every acknowledged event is 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 import time
@@ -22,7 +21,8 @@ from bench.databases import create_database, drop_database, forget_namespace
 from bench.ingest.backend import (APP_SECRET, committed,
                                   prepare, progress, redact)
 from bench.ingest.load import blast, summarize
-from bench.ingest.servers import ROOT, free_port, start_server, start_workers, stop
+from bench.ingest.servers import free_port, start_server, start_workers, stop
+from bench.output import mode_parser, save
 
 MODES = {"quick": {"requests": 1000, "concurrency": [32], "rounds": 2, "sender_processes": 2,
                    "web_workers": 2, "drain_timeout_s": 900},
@@ -109,14 +109,12 @@ def run(args, mode: str, params: dict, backend: str, env: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.ingest")
-    parser.add_argument("--full", action="store_true")
-    parser.add_argument("--quick", action="store_true")
+    parser = mode_parser("python -m bench.ingest")
     parser.add_argument("--database-url", default=None,
                         help="postgresql://... (a fresh database is created); default SQLite")
     parser.add_argument("--redis-url", default=None, help="default: embedded Redis")
     args = parser.parse_args()
-    mode = "full" if args.full else "quick"
+    mode = args.mode
     params = dict(MODES[mode])
     backend = "postgresql" if (args.database_url or "").startswith("postgres") else "sqlite"
     database_url = None
@@ -142,9 +140,7 @@ def main() -> None:
             drop_database(database_url)
         if args.redis_url and env:
             forget_namespace(args.redis_url, env["HUB_REDIS_NAMESPACE"])
-    out = ROOT / "bench" / "results" / f"ingest-{mode}-{backend}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}", flush=True)
+    save(f"ingest-{mode}-{backend}", result)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Redis, which splits publish -> socket into what Redis adds and what the web proc
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
@@ -32,6 +31,7 @@ import psutil
 
 from bench.databases import create_database, drop_database, forget_namespace
 from bench.machine import named_cpu_seconds
+from bench.output import mode_parser, save
 from bench.realtime.report import summarize
 from bench.realtime.webhooks import post_steadily
 
@@ -212,9 +212,7 @@ def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.realtime")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--full", action="store_true")
+    parser = mode_parser("python -m bench.realtime")
     parser.add_argument("--database-url", default=None,
                         help="default: embedded SQLite; a PostgreSQL URL gets a fresh database")
     parser.add_argument("--redis-url", default=None, help="default: embedded Redis")
@@ -225,7 +223,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the web process and the worker processes")
     args = parser.parse_args()
-    mode = "full" if args.full else "quick"
+    mode = args.mode
     p = dict(MODES[mode])
     if args.rate:
         p["rate"] = args.rate
@@ -309,11 +307,8 @@ def main() -> None:
     result["cpu_percent_rest_of_machine"] = others
     if args.profile:
         result["profiles"] = sorted(str(f) for f in data_dir.glob("*-profile.txt"))
-    print(json.dumps(result, indent=2))
     suffix = f"-{args.rate:g}" if args.rate else ""
-    out = ROOT / "bench" / "results" / f"realtime-{mode}{suffix}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out}")
+    save(f"realtime-{mode}{suffix}", result)
 
 
 if __name__ == "__main__":
