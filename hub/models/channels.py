@@ -27,7 +27,7 @@ class ChannelTemplate(BaseModel):
     """A WhatsApp message template, refreshed by channel sync."""
 
     company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
-    channel = peewee.ForeignKeyField(Channel, backref="templates", on_delete="CASCADE")
+    channel = peewee.ForeignKeyField(Channel, backref="templates", on_delete="CASCADE", index=False)
     name = peewee.CharField(max_length=512)
     language = peewee.CharField(max_length=16)
     category = peewee.CharField(max_length=32, default="")

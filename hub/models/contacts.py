@@ -9,7 +9,7 @@ from hub.models.tenancy import Company, User
 
 
 class Contact(BaseModel):
-    company = peewee.ForeignKeyField(Company, backref="contacts", on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, backref="contacts", on_delete="CASCADE", index=False)
     name = peewee.CharField(max_length=200, default="")
     email = peewee.CharField(max_length=254, null=True)
     phone = peewee.CharField(max_length=40, null=True)
@@ -39,7 +39,7 @@ class ContactIdentity(BaseModel):
 
     company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
     contact = peewee.ForeignKeyField(Contact, backref="identities", on_delete="CASCADE")
-    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
+    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE", index=False)
     external_id = peewee.CharField(max_length=200)
     display_name = peewee.CharField(max_length=200, default="")
     username = peewee.CharField(max_length=200, null=True)

@@ -13,7 +13,8 @@ MESSAGE_STATUSES = ("received", "queued", "sending", "sent", "delivered", "read"
 
 
 class Conversation(BaseModel):
-    company = peewee.ForeignKeyField(Company, backref="conversations", on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, backref="conversations", on_delete="CASCADE",
+                                     index=False)
     channel = peewee.ForeignKeyField(Channel, null=True, on_delete="CASCADE")
     contact = peewee.ForeignKeyField(Contact, null=True, backref="conversations",
                                      on_delete="CASCADE")
@@ -56,9 +57,10 @@ Conversation.add_index(
 
 
 class Message(BaseModel):
-    company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
-    conversation = peewee.ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
-    channel = peewee.ForeignKeyField(Channel, null=True, on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, on_delete="CASCADE", index=False)
+    conversation = peewee.ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE",
+                                          index=False)
+    channel = peewee.ForeignKeyField(Channel, null=True, on_delete="CASCADE", index=False)
     provider_message_id = peewee.CharField(max_length=200, null=True)
     client_message_id = peewee.CharField(max_length=64, null=True)  # sender's idempotency key
     direction = peewee.CharField(max_length=3)  # in, out
@@ -120,7 +122,7 @@ class MessagePart(BaseModel):
     caption too long for its media, say). Statuses, reactions and replies for that part find
     the message through it; `message.provider_message_id` is the first part's id."""
 
-    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
+    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE", index=False)
     provider_message_id = peewee.CharField(max_length=200)
     message = peewee.ForeignKeyField(Message, on_delete="CASCADE")
 
@@ -131,7 +133,7 @@ class MessagePart(BaseModel):
 class PendingStatus(BaseModel):
     """A status webhook that arrived before its message; applied when the message is stored."""
 
-    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
+    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE", index=False)
     provider_message_id = peewee.CharField(max_length=200)
     status = peewee.CharField(max_length=16)
     timestamp = peewee.DateTimeField()
@@ -150,7 +152,7 @@ class PendingEvent(BaseModel):
     waiting for our delivery to record it); `event` is the normalized event as JSON.
     """
 
-    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
+    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE", index=False)
     kind = peewee.CharField(max_length=16)  # edit, deletion, reaction, echo
     provider_message_id = peewee.CharField(max_length=200)
     external_id = peewee.CharField(max_length=200)  # the contact's provider id

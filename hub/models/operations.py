@@ -8,7 +8,7 @@ from hub.models.tenancy import Company, User
 
 
 class CannedResponse(BaseModel):
-    company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, on_delete="CASCADE", index=False)
     shortcut = peewee.CharField(max_length=64)
     title = peewee.CharField(max_length=200, default="")
     content = peewee.TextField()
@@ -22,7 +22,7 @@ class CannedResponse(BaseModel):
 class AnalyticsRollup(BaseModel):
     """Daily figures per company, channel and agent; '' stands for 'all' in channel/agent."""
 
-    company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, on_delete="CASCADE", index=False)
     day = peewee.DateField()
     channel_key = peewee.CharField(max_length=32, default="")
     agent_key = peewee.CharField(max_length=32, default="")
@@ -46,7 +46,7 @@ class AnalyticsRollup(BaseModel):
 class ArchiveManifest(BaseModel):
     """A compressed archive of one company's month of messages, verified before deletion."""
 
-    company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, on_delete="CASCADE", index=False)
     month = peewee.CharField(max_length=7)  # YYYY-MM
     path = peewee.CharField(max_length=500)
     sha256 = peewee.CharField(max_length=64)

@@ -12,8 +12,8 @@ from hub.models.tenancy import Company
 class WebhookEvent(BaseModel):
     """A provider delivery exactly as received, committed before the provider gets its 200."""
 
-    company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
-    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, on_delete="CASCADE", index=False)
+    channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE", index=False)
     kind = peewee.CharField(max_length=16)
     dedupe_key = peewee.CharField(max_length=128)
     body = peewee.TextField()
@@ -36,7 +36,7 @@ class WebhookEvent(BaseModel):
 class Delivery(BaseModel):
     """The outbound state of one agent message: attempts, next try, dead letter."""
 
-    company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
+    company = peewee.ForeignKeyField(Company, on_delete="CASCADE", index=False)
     message = peewee.ForeignKeyField(Message, unique=True, backref="delivery", on_delete="CASCADE")
     channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE")
     status = peewee.CharField(max_length=16, default="queued")  # queued, sending, retrying, sent, failed

@@ -25,7 +25,7 @@ class Widget(BaseModel):
 
 class AuthorizedDomain(BaseModel):
     company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
-    widget = peewee.ForeignKeyField(Widget, backref="domains", on_delete="CASCADE")
+    widget = peewee.ForeignKeyField(Widget, backref="domains", on_delete="CASCADE", index=False)
     domain = peewee.CharField(max_length=253)
     verified = peewee.BooleanField(default=False)
     token = peewee.CharField(max_length=64)
@@ -41,7 +41,7 @@ class AuthorizedDomain(BaseModel):
 
 class WidgetStat(BaseModel):
     company = peewee.ForeignKeyField(Company, on_delete="CASCADE")
-    widget = peewee.ForeignKeyField(Widget, on_delete="CASCADE")
+    widget = peewee.ForeignKeyField(Widget, on_delete="CASCADE", index=False)
     day = peewee.DateField()
     loads = peewee.IntegerField(default=0)
     conversations = peewee.IntegerField(default=0)

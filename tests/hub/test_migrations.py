@@ -68,3 +68,20 @@ def test_upgrade_from_first_migration_keeps_data(scratch_db):
         versions = {r[0] for r in scratch_db.execute_sql(
             "SELECT version FROM schema_migrations").fetchall()}
         assert versions == set(available())
+
+
+def test_no_index_repeats_the_start_of_another(scratch_db):
+    """A plain index whose columns lead a longer index costs every write and serves nothing
+    the longer one does not (migration v0007 dropped those)."""
+    migrate()
+    redundant = []
+    with scratch_db.connection_context():
+        for model in ALL_MODELS:
+            indexes = [i for i in scratch_db.get_indexes(model._meta.table_name)
+                       if "WHERE" not in (i.sql or "").upper() and i.columns]
+            for small in indexes:
+                width = len(small.columns)
+                redundant += [(small.name, big.name) for big in indexes
+                              if not small.unique and len(big.columns) > width
+                              and big.columns[:width] == small.columns]
+    assert redundant == [], "\n".join(f"{a} < {b}" for a, b in redundant)
