@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from hub import ratelimit
+from hub import pending_events, ratelimit
 from hub.channel_sync import GRAPH_API_BASE, SyncError, api_base, get_json
-from hub import pending_events
 from hub.db import transaction
 from hub.inbound_apply import Outcome
 from hub.messages import apply_pending_statuses, find_message, lock_provider_id, waiting_for

@@ -118,9 +118,10 @@ class Attachment(BaseModel):
 
 
 class MessagePart(BaseModel):
-    """A further provider id of an outgoing message sent as several provider messages (a
-    caption too long for its media, say). Statuses, reactions and replies for that part find
-    the message through it; `message.provider_message_id` is the first part's id."""
+    """A further provider id of an outgoing message sent as several provider messages (text
+    with a WhatsApp voice note, text with a Messenger picture, a long Telegram text split).
+    Statuses, reactions, echoes and replies for that part find the message through it;
+    `message.provider_message_id` is the first part's id."""
 
     channel = peewee.ForeignKeyField(Channel, on_delete="CASCADE", index=False)
     provider_message_id = peewee.CharField(max_length=200)
