@@ -140,20 +140,17 @@ def find_message(channel_id: str, provider_message_id: str, *, for_update: bool 
     """The message with this provider id on this channel, row-locked if `for_update`
     (PostgreSQL). The id may be a later part of a message we sent as several (`MessagePart`):
     looked up only when no message has it as its own id, a rare miss."""
-    query = Message.select().where((Message.channel == channel_id)
-                                   & (Message.provider_message_id == provider_message_id))
-    if for_update and is_postgres():
-        query = query.for_update()
-    found = query.first()
-    if found is None:
-        part = MessagePart.select(MessagePart.message).where(
-            (MessagePart.channel == channel_id)
-            & (MessagePart.provider_message_id == provider_message_id))
-        query = Message.select().where(Message.id.in_(part))
-        if for_update and is_postgres():
-            query = query.for_update()
-        found = query.first()
-    return found
+    part = MessagePart.select(MessagePart.message).where(
+        (MessagePart.channel == channel_id)
+        & (MessagePart.provider_message_id == provider_message_id))
+    for where in ((Message.channel == channel_id)
+                  & (Message.provider_message_id == provider_message_id),
+                  Message.id.in_(part)):
+        query = Message.select().where(where)
+        found = (query.for_update() if for_update and is_postgres() else query).first()
+        if found is not None:
+            return found
+    return None
 
 
 def record_parts(message: Message, provider_message_ids: list[str]) -> None:

@@ -81,8 +81,7 @@ class Prepared:
             cursor = server.execute(args)
             if cursor is not None:
                 return cursor
-        params = [args[p] if isinstance(p, int) else p[0] for p in self.order]
-        return db.execute_sql(self.sql, params)
+        return db.execute_sql(self.sql, _bind(self.order, args))
 
     def rows(self, *args: Any) -> list[Any]:
         """The rows the query yields (model instances, tuples ... as the query says)."""
@@ -107,6 +106,12 @@ class Prepared:
     def run(self, *args: Any) -> int:
         """Execute a statement without rows; the number of rows it changed."""
         return db.rows_affected(self.cursor(args))
+
+
+def _bind(order: list, args: tuple) -> list:
+    """The parameters of one run: each entry is a slot index into `args`, or a constant in a
+    one-tuple."""
+    return [args[p] if isinstance(p, int) else p[0] for p in order]
 
 
 class NotPreparable(Exception):
@@ -203,9 +208,8 @@ class ServerStatement:
             return None
         if self.name not in names and not self._prepare(conn, names):
             return None
-        params = [args[p] if isinstance(p, int) else p[0] for p in self.params]
         try:
-            return db.execute_sql(self.execute_sql, params)
+            return db.execute_sql(self.execute_sql, _bind(self.params, args))
         except peewee.DatabaseError as exc:
             # 26000: the session does not have it (any more); 0A000: its result type changed
             # under it (a migration). Prepared again on the next run (after a DEALLOCATE).

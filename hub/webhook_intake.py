@@ -6,10 +6,9 @@ its 2xx only after this returns, so an acknowledged delivery is always in the da
 Concurrent deliveries are committed together (hub.coalesce): one multi-row
 `INSERT ... ON CONFLICT DO NOTHING RETURNING id` for every body that arrived while the previous
 batch was being written, then one Redis pipeline with their jobs (`process_webhooks`, a few
-events a job). Per
-delivery that is a share of one round trip to each instead of a round trip each (plus, on
-SQLite, one write transaction per batch instead of one per delivery): under load most of a
-webhook's cost was these round trips. Nothing is answered before its batch has committed.
+events a job). Per delivery that is a share of one round trip to each instead of a round trip
+each (plus, on SQLite, one write transaction per batch instead of one per delivery): under load
+most of a webhook's cost was these round trips. Nothing is answered before its batch has committed.
 """
 from __future__ import annotations
 
