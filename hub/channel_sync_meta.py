@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from hub import pending_events, ratelimit
+from hub import ratelimit
 from hub.channel_sync import GRAPH_API_BASE, SyncError, api_base, get_json
 from hub.db import transaction
-from hub.inbound_apply import Outcome
-from hub.messages import apply_pending_statuses, find_message, lock_provider_id, waiting_for
+from hub.inbound_apply import Outcome, apply_waiting
+from hub.messages import find_message
 from hub.models import Contact, ContactIdentity, Conversation, Message, utcnow
 
 # Graph calls per hour a channel's sync may spend (Meta's budget is shared with sending).
@@ -117,19 +117,9 @@ def _store_thread(channel, page_id: str, messages: list[dict[str, Any]]) -> int:
             if not rows:
                 continue  # a webhook stored it meanwhile
             inserted += 1
-            _apply_parked(channel, rows[0])
+            # Its webhook was lost, but a reply, status or reaction for it may have come.
+            apply_waiting(channel, rows[0], Outcome())
     return inserted
-
-
-def _apply_parked(channel, row: Message) -> None:
-    """What waited for this message (its webhook was lost, a status or reaction for it was
-    not): applied as when a webhook stores a message, under the provider id's lock."""
-    lock_provider_id(channel.id, row.provider_message_id)
-    statuses_wait, events_wait, _ = waiting_for(channel.id, row.provider_message_id)
-    if statuses_wait:
-        apply_pending_statuses(row)
-    if events_wait:
-        pending_events.apply_parked(channel, [row.provider_message_id], Outcome())
 
 
 def refresh_profiles(channel, creds: dict[str, Any]) -> int:

@@ -94,31 +94,39 @@ def apply_message(channel: Channel, e: InboundMessage, out: Outcome, release: bo
             source_url=media.url, status="pending")
         attachments.append(attachment)
         out.attachments.append(attachment.id)
-    # What waited for this message, in one SELECT; each follow-up statement only if needed.
-    # The lock first (PostgreSQL), as a statement of its own: a status or event parked by a
-    # transaction that missed this uncommitted message is committed before the check reads.
-    statuses_wait, events_wait, replies_wait = False, False, False
-    if e.provider_message_id:
-        lock_provider_id(channel.id, e.provider_message_id)
-        statuses_wait, events_wait, replies_wait = waiting_for(channel.id, e.provider_message_id)
-    if replies_wait:  # replies that arrived before the message they quote now point at it
-        (Message.update(reply_to=row.id)
-         .where((Message.channel == channel.id) & (Message.reply_to_provider_id
-                                                   == e.provider_message_id)
-                & Message.reply_to.is_null()).execute())
     touched = touch_conversation(conversation.id, row)
     if touched is not None:
         out.conversations[conversation.id] = touched
+    apply_waiting(channel, row, out)
+    out.messages[row.id] = row
+    out.message_attachments[row.id] = attachments
+    out.created_messages.append(row.id)
+    out.touched_conversations.append(conversation.id)
+
+
+def apply_waiting(channel: Channel, row: Message, out: Outcome) -> None:
+    """What arrived before this just-stored message: replies quoting it, statuses and events
+    parked for its provider id. Call it in the transaction that stored the message.
+
+    The provider id's lock first (PostgreSQL), as a statement of its own: a status or event
+    parked by a transaction that missed this uncommitted message is committed before the check
+    reads. One SELECT tells what waits; each follow-up statement runs only if needed.
+    """
+    if not row.provider_message_id:
+        return
+    lock_provider_id(channel.id, row.provider_message_id)
+    statuses_wait, events_wait, replies_wait = waiting_for(channel.id, row.provider_message_id)
+    if replies_wait:  # replies that arrived before the message they quote now point at it
+        (Message.update(reply_to=row.id)
+         .where((Message.channel == channel.id) & (Message.reply_to_provider_id
+                                                   == row.provider_message_id)
+                & Message.reply_to.is_null()).execute())
     if statuses_wait:
         apply_pending_statuses(row)
         out.stale_messages.add(row.id)
     if events_wait:
         pending_events.apply_parked(channel, [row.provider_message_id], out)
         out.stale_messages.add(row.id)
-    out.messages[row.id] = row
-    out.message_attachments[row.id] = attachments
-    out.created_messages.append(row.id)
-    out.touched_conversations.append(conversation.id)
 
 
 def apply_edit(channel: Channel, e: MessageEdit, out: Outcome) -> None:

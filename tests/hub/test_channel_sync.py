@@ -145,9 +145,12 @@ def test_messenger_backfill_never_duplicates(tenant, provider):
 
 
 def test_backfill_applies_what_waited_for_its_messages(tenant, provider):
-    """The customer's message and our reply never came by webhook, but a reaction to the one
-    and a read status of the other did: they were parked, and the backfill applies them."""
-    ch = make(tenant.company, "messenger", provider["base"], {"accessToken": "t", "pageId": "PAGE"})
+    """The customer's message and our reply never came by webhook, but a reaction to the one,
+    a read status of the other and a later message quoting the first did: the backfill
+    applies them."""
+    ch, conv = _messenger_thread(tenant, provider)
+    quoting = message(conv, datetime(2024, 4, 2, 10, 7), provider_message_id="m_3",
+                      content="so?", reply_to_provider_id="m_1")
     with hubdb.db.connection_context():
         pending_events.park(ch, "reaction", "m_1", Reaction(
             target_provider_message_id="m_1", contact=ContactProfile(external_id="PSID1"),
@@ -158,6 +161,7 @@ def test_backfill_applies_what_waited_for_its_messages(tenant, provider):
         assert [r["emoji"] for r in stored["m_1"].payload["reactions"]] == ["\u2764"]
         assert stored["m_2"].status == "read"
         assert PendingEvent.select().count() == 0 and PendingStatus.select().count() == 0
+        assert Message.get_by_id(quoting.id).reply_to_id == stored["m_1"].id
 
 
 def test_backfill_skips_a_later_part_of_a_message_we_sent(tenant, provider):
