@@ -150,18 +150,11 @@ OVERLAPS = {
 }
 
 
-@pytest.mark.parametrize("overlap", list(OVERLAPS))
-def test_webhook_overlapping_the_recording_of_the_send_is_applied(
-        app, make_outbox, emulator, monkeypatch, db_conn, overlap):
-    """`deliver` (A) records the provider's id and looks for statuses and events parked for it;
-    the provider's webhook job (B) looks for the message before A commits and parks before A
-    looked. A is held in its transaction right after its last look (`after_delivery`) until
-    B is done (or PAUSE passed: B may be waiting for A)."""
-    if not hubdb.is_postgres():
-        pytest.skip("SQLite runs one write transaction at a time: B cannot overlap A")
-    kind, body, applied = OVERLAPS[overlap]
-    box = make_outbox(kind)
-    message = box.send("fast answer")
+def deliver_overlapped(app, box, message, monkeypatch, bodies: Callable[[list[str]], list[dict]]
+                       ) -> tuple[list, list[BaseException], list[str]]:
+    """`deliver` (A) held in its transaction right after its last look for parked rows
+    (`after_delivery`) while `bodies(provider_ids)` go through the hub to the end (B), until B
+    is done or PAUSE passed (B may be waiting for A); (A's outcomes, B's errors, the ids)."""
     ids: list[str] = []
     a_checked, b_done = threading.Event(), threading.Event()
     settle = pending_events.after_delivery
@@ -184,17 +177,34 @@ def test_webhook_overlapping_the_recording_of_the_send_is_applied(
         finally:
             a_checked.set()
 
-    # Given `deliver` inside the transaction that records the provider's id
+    # Given `deliver` inside the transaction that records the provider's ids
     a = threading.Thread(target=send)
     a.start()
     assert a_checked.wait(10) and ids, outcomes
-    # When the provider's webhook about that message is processed meanwhile
+    # When the provider's webhooks about that message are processed meanwhile
     errors: list[BaseException] = []
-    b = threading.Thread(target=lambda: (_process(app, box, [body(ids[0])], errors),
+    b = threading.Thread(target=lambda: (_process(app, box, bodies(ids), errors),
                                          b_done.set()))
     b.start()
     a.join(10)
     b.join(10)
+    return outcomes, errors, ids
+
+
+@pytest.mark.parametrize("overlap", list(OVERLAPS))
+def test_webhook_overlapping_the_recording_of_the_send_is_applied(
+        app, make_outbox, emulator, monkeypatch, db_conn, overlap):
+    """`deliver` (A) records the provider's id and looks for statuses and events parked for it;
+    the provider's webhook job (B) looks for the message before A commits and parks before A
+    looked. A is held in its transaction right after its last look (`after_delivery`) until
+    B is done (or PAUSE passed: B may be waiting for A)."""
+    if not hubdb.is_postgres():
+        pytest.skip("SQLite runs one write transaction at a time: B cannot overlap A")
+    kind, body, applied = OVERLAPS[overlap]
+    box = make_outbox(kind)
+    message = box.send("fast answer")
+    outcomes, errors, ids = deliver_overlapped(app, box, message, monkeypatch,
+                                               lambda ids: [body(ids[0])])
     assert outcomes == ["sent"] and not errors, (outcomes, errors)
     # Then it is applied to our message, and nothing is left parked for ever
     row = Message.get_by_id(message.id)

@@ -7,11 +7,14 @@ Messenger's echo of the picture became a second agent message.
 """
 from __future__ import annotations
 
+import pytest
+
 from hub import db as hubdb
 from hub import delivery
 from hub.attachments import store_file
 from hub.models import Conversation, Message, MessagePart, PendingStatus
-from tests.outbound.test_echo_race import _process, echo, reaction, wa_status
+from tests.outbound.test_echo_race import _process, deliver_overlapped, echo, reaction, \
+    wa_status
 from tests.outbound.test_echo_race import webhooks_during_send  # noqa: F401  (a fixture)
 
 OGG = b"OggS" + b"\x00" * 60
@@ -20,10 +23,14 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
        b"\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
-def _two_part_send(box, content: bytes, name: str) -> Message:
+def _two_part_message(box, content: bytes, name: str) -> Message:
     with hubdb.db.connection_context():
         attachment = store_file(box.tenant.company.id, content, name)
-    message = box.send("see this", attachment_ids=[attachment.id])
+    return box.send("see this", attachment_ids=[attachment.id])
+
+
+def _two_part_send(box, content: bytes, name: str) -> Message:
+    message = _two_part_message(box, content, name)
     assert delivery.deliver(message.id).action == "sent"
     row = Message.get_by_id(message.id)
     assert len(row.payload["providerMessageIds"]) == 2
@@ -88,3 +95,25 @@ def test_late_echo_of_a_stored_message_opens_no_conversation(app, make_outbox, e
     # then nothing reopens: no new, empty conversation
     assert [c.status for c in Conversation.select()] == ["closed"]
     assert Message.select().count() == 1
+
+
+def test_status_of_the_second_part_overlapping_the_recording_is_applied(
+        app, make_outbox, emulator, monkeypatch, db_conn):
+    """`deliver` (A) records both ids and looks for statuses parked for them; the status job
+    for the second part (B) misses the uncommitted part row meanwhile. Both take the part id's
+    lock (`record_parts`, `find_or_lock`), so B waits for A's commit and then finds the
+    message, instead of parking a status nobody would look for again."""
+    if not hubdb.is_postgres():
+        pytest.skip("SQLite runs one write transaction at a time: B cannot overlap A")
+    box = make_outbox("whatsapp")
+    message = _two_part_message(box, OGG, "note.ogg")
+    # Given `deliver` recording both ids, when WhatsApp's status for the second part is
+    # processed meanwhile
+    outcomes, errors, ids = deliver_overlapped(
+        app, box, message, monkeypatch,
+        lambda ids: [wa_status(ids[1], "delivered", "15550001111")])
+    assert len(ids) == 2
+    assert outcomes == ["sent"] and not errors, (outcomes, errors)
+    # Then the message is delivered, and nothing is left parked for ever
+    assert Message.get_by_id(message.id).status == "delivered"
+    assert PendingStatus.select().count() == 0
