@@ -82,10 +82,14 @@ class Supervisor:
         self._stopping = True
         import os
 
+        # SIGTERM to each role's main process only: gunicorn's master and Dramatiq's main
+        # process pass it on to their own workers. A signal to the whole group reached those
+        # workers twice (once directly, once passed on), and a Dramatiq worker process takes a
+        # second signal as "kill now": jobs in flight were cut off instead of finishing.
         for proc in self.children.values():
             if proc.poll() is None:
                 try:
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    os.kill(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
         deadline = time.monotonic() + STOP_GRACE

@@ -1,0 +1,56 @@
+"""Stopping the roles: each process of a role is asked to stop once, by its own parent."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from hub.supervisor import Supervisor
+
+# A role's main process that, like gunicorn's master or Dramatiq's main process, passes a
+# SIGTERM on to its worker; each process writes down every signal it receives.
+ROLE = r"""
+import signal, subprocess, sys, time
+log = sys.argv[1]
+
+def noted(who):
+    with open(log, "a") as f:
+        f.write(who + "\n")
+
+if sys.argv[2:] == ["worker"]:  # note each SIGTERM; leave a moment after the first
+    signal.signal(signal.SIGTERM, lambda signum, frame: noted("worker"))
+    open(log + ".ready", "w").close()
+    while "worker" not in open(log).read():
+        time.sleep(0.05)
+    time.sleep(0.3)  # a second signal, if one comes, arrives meanwhile
+else:
+    worker = subprocess.Popen([sys.executable, __file__, log, "worker"])
+
+    def main_term(signum, frame):
+        noted("main")
+        worker.send_signal(signal.SIGTERM)
+        worker.wait()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, main_term)
+    while True:
+        time.sleep(0.1)
+"""
+
+
+def test_stop_signals_each_role_once_and_its_workers_through_it(tmp_path):
+    script = tmp_path / "role.py"
+    script.write_text(ROLE)
+    log = tmp_path / "signals.log"
+    log.write_text("")
+    supervisor = Supervisor(env={"PATH": "/usr/bin:/bin"})
+    supervisor.start("worker", [sys.executable, str(script), str(log)])
+    ready = Path(str(log) + ".ready")
+    deadline = time.monotonic() + 10
+    while not ready.exists():
+        assert time.monotonic() < deadline, "the role did not start its worker"
+        time.sleep(0.05)
+    # When the supervisor stops its roles
+    supervisor.stop()
+    # Then the main process got one SIGTERM and its worker one, passed on by the main process
+    assert sorted(log.read_text().split()) == ["main", "worker"]
