@@ -92,14 +92,13 @@ def test_generic_plans_use_the_indexes_the_plain_text_uses(stored):
             query = _compiled(key)
             server = query.server
             query.rows(*args)  # prepared on this connection
-            params = [args[p] if isinstance(p, int) else p[0] for p in server.params]
+            params = prep._bind(server.params, args)
             hubdb.db.execute_sql("SET LOCAL plan_cache_mode = force_generic_plan")
             generic = "\n".join(r[0] for r in hubdb.db.execute_sql(
                 f"EXPLAIN {server.execute_sql}", params))
             hubdb.db.execute_sql("SET LOCAL plan_cache_mode = auto")
             plain = "\n".join(r[0] for r in hubdb.db.execute_sql(
-                "EXPLAIN " + query.sql,
-                [args[p] if isinstance(p, int) else p[0] for p in query.order]))
+                "EXPLAIN " + query.sql, prep._bind(query.order, args)))
             assert _indexes(generic) == _indexes(plain), (key, generic, plain)
             if key == "conversation.open":  # the partial index WHERE status = 'active'
                 assert "conversation_one_open_per_contact" in generic, generic
