@@ -52,6 +52,11 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
         if hasattr(module, "init_app"):
             module.init_app(app)
 
+    from web.webhook_wsgi import WebhookFastPath
+
+    # Provider webhook POSTs, the hot path of every inbound message, are answered below Flask.
+    app.wsgi_app = WebhookFastPath(app.wsgi_app)  # type: ignore[method-assign]
+
     @app.before_request
     def open_db():
         from flask import request

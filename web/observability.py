@@ -69,21 +69,26 @@ def init_app(app: Flask) -> None:
         g.request_id = request.headers.get("X-Request-Id") or secrets.token_hex(8)
 
     @app.after_request
-    def record(response):
+    def after(response):
         req, state = request._get_current_object(), g._get_current_object()
         elapsed = time.monotonic() - getattr(state, "started", time.monotonic())
-        endpoint = req.url_rule.rule if req.url_rule else "unmatched"
-        requests_total, latency = _metrics(req.method, endpoint, response.status_code)
-        requests_total.inc()
-        latency.observe(elapsed)
         request_id = getattr(state, "request_id", "")
         response.headers["X-Request-Id"] = request_id
-        if log.isEnabledFor(logging.INFO):
-            principal = getattr(state, "principal", None)
-            log.info("request id=%s method=%s path=%s status=%s ms=%.1f user=%s",
-                     request_id, req.method, req.path, response.status_code, elapsed * 1000,
-                     principal.user_id if principal else "-")
+        principal = getattr(state, "principal", None)
+        record(req.method, req.url_rule.rule if req.url_rule else "unmatched", req.path,
+               response.status_code, request_id, elapsed, principal.user_id if principal else "-")
         return response
+
+
+def record(method: str, endpoint: str, path: str, status: int, request_id: str, elapsed: float,
+           user: str) -> None:
+    """The metrics and the log line of one answered request (also used by web.webhook_wsgi)."""
+    requests_total, latency = _metrics(method, endpoint, status)
+    requests_total.inc()
+    latency.observe(elapsed)
+    if log.isEnabledFor(logging.INFO):
+        log.info("request id=%s method=%s path=%s status=%s ms=%.1f user=%s",
+                 request_id, method, path, status, elapsed * 1000, user)
 
 
 def configure_logging() -> None:

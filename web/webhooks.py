@@ -1,7 +1,13 @@
-"""Provider webhooks: verify, commit the raw body, answer. Everything else runs in a job."""
+"""Provider webhooks: verify, commit the raw body, answer. Everything else runs in a job.
+
+A delivery's POST is normally answered by `web.webhook_wsgi`, below Flask; the view here serves
+what that fast path hands on (a body without Content-Length, a database error). Both run
+`accept`, so the two answer alike.
+"""
 from __future__ import annotations
 
 import json
+from typing import Callable, Mapping, Optional
 
 from flask import Blueprint, Response, request
 
@@ -19,6 +25,12 @@ WEBHOOK_KINDS = ("whatsapp", "instagram", "messenger", "telegram")
 _ACK = '{{"success":true,"eventId":"{}","duplicate":{}}}'
 
 
+def ack(event_id: str, created: bool) -> str:
+    """The answer to a committed delivery, written directly (ids are hex): jsonify's encoder
+    is a visible share of a webhook request."""
+    return _ACK.format(event_id, "false" if created else "true")
+
+
 def _channel(kind: str, channel_id: str) -> LiveChannel:
     """The live channel of this kind, or 404 (unknown, deleted, disabled or another kind)."""
     channel = None
@@ -29,14 +41,33 @@ def _channel(kind: str, channel_id: str) -> LiveChannel:
     return channel
 
 
-def _read_body(limit: int) -> bytes:
-    """The raw body, refused with 413 past `limit` before it is read whole."""
-    if (request.content_length or 0) > limit:
-        raise PayloadTooLarge(f"webhook bodies are limited to {limit} bytes")
-    body = request.stream.read(limit + 1)
-    if len(body) > limit:
-        raise PayloadTooLarge(f"webhook bodies are limited to {limit} bytes")
-    return body
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"webhook bodies are limited to {limit} bytes")
+
+
+def accept(kind: str, channel_id: str, headers: Mapping[str, str],
+           content_length: Optional[int], read: Callable[[int], bytes]) -> tuple[str, bool]:
+    """Verify and commit one delivery; (event id, created). Raises the HubError to answer.
+
+    `read(limit)` returns the body, at most `limit + 1` bytes of it. The size is checked before
+    the database is touched when the length is announced, and again on the bytes read.
+    """
+    limit = get_settings().max_webhook_bytes
+    if (content_length or 0) > limit:
+        raise _too_large(limit)
+    channel = _channel(kind, channel_id)
+    raw = read(limit)
+    if len(raw) > limit:
+        raise _too_large(limit)
+    connector = get_connector(kind)
+    if not connector.verify_signature(channel.config, headers, raw):
+        raise Unauthorized("invalid or missing signature", code="invalid_signature")
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
+    event, created = store_raw_event(channel, raw, connector.dedupe_key(raw, payload), headers)
+    return event.id, created
 
 
 @bp.get("/<kind>/<channel_id>")
@@ -52,20 +83,6 @@ def handshake(kind: str, channel_id: str):
 @bp.post("/<kind>/<channel_id>")
 def receive(kind: str, channel_id: str):
     """Verify and commit one delivery; 200 only once it is in the database."""
-    limit = get_settings().max_webhook_bytes
-    if (request.content_length or 0) > limit:  # refuse before touching the database
-        raise PayloadTooLarge(f"webhook bodies are limited to {limit} bytes")
-    channel = _channel(kind, channel_id)
-    raw = _read_body(limit)
-    connector = get_connector(kind)
-    if not connector.verify_signature(channel.config, request.headers, raw):
-        raise Unauthorized("invalid or missing signature", code="invalid_signature")
-    try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ValidationError("the body is not valid JSON", code="invalid_json") from None
-    event, created = store_raw_event(channel, raw, connector.dedupe_key(raw, payload),
-                                     request.headers)
-    # The answer written directly (ids are hex): jsonify's encoder is a visible share here.
-    return Response(_ACK.format(event.id, "false" if created else "true"),
-                    mimetype="application/json")
+    event_id, created = accept(kind, channel_id, request.headers, request.content_length,
+                               lambda limit: request.stream.read(limit + 1))
+    return Response(ack(event_id, created), mimetype="application/json")
