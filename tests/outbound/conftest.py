@@ -100,3 +100,12 @@ def make_outbox(make_tenant, emulator) -> Callable[..., Outbox]:
         return Outbox(tenant, channel, conversation, principal)
 
     return make
+
+
+@pytest.fixture
+def webhooks_during_send(app, monkeypatch) -> Callable:
+    """`install(box, bodies)`: the next sends run `bodies(provider_ids)` through the hub before
+    `deliver` sees the provider's answer (tests/outbound/races.py)."""
+    from tests.outbound.races import webhooks_during_send as install_on
+
+    return install_on(app, monkeypatch)

@@ -13,9 +13,7 @@ from hub import db as hubdb
 from hub import delivery
 from hub.attachments import store_file
 from hub.models import Conversation, Message, MessagePart, PendingStatus
-from tests.outbound.test_echo_race import _process, deliver_overlapped, echo, reaction, \
-    wa_status
-from tests.outbound.test_echo_race import webhooks_during_send  # noqa: F401  (a fixture)
+from tests.outbound.races import deliver_overlapped, echo, process, reaction, wa_status
 
 OGG = b"OggS" + b"\x00" * 60
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -46,7 +44,7 @@ def test_status_of_the_second_part_reaches_the_message(app, make_outbox, emulato
     assert [p.provider_message_id for p in MessagePart.select()] == [second]
     # when WhatsApp reports the voice note (the second part) delivered
     errors: list[BaseException] = []
-    _process(app, box, [wa_status(second, "delivered", "15550001111")], errors)
+    process(app, box, [wa_status(second, "delivered", "15550001111")], errors)
     assert not errors, errors
     # then the message is delivered, and nothing waits parked
     assert Message.get_by_id(row.id).status == "delivered"
@@ -54,7 +52,7 @@ def test_status_of_the_second_part_reaches_the_message(app, make_outbox, emulato
 
 
 def test_status_of_the_second_part_before_the_send_is_recorded_is_applied(
-        make_outbox, emulator, webhooks_during_send, db_conn):  # noqa: F811
+        make_outbox, emulator, webhooks_during_send, db_conn):
     # given statuses for both parts that overtake `deliver` (parked: no message has the ids)
     box = make_outbox("whatsapp")
     webhooks_during_send(box, lambda ids: [wa_status(ids[-1], "read", "15550001111")]
@@ -72,7 +70,7 @@ def test_echo_and_reaction_of_the_second_part_land_on_the_message(app, make_outb
     second = row.payload["providerMessageIds"][1]
     # when Messenger echoes the picture and the customer reacts to it
     errors: list[BaseException] = []
-    _process(app, box, [echo(second, "psid-1", ""), reaction(second, "psid-1")], errors)
+    process(app, box, [echo(second, "psid-1", ""), reaction(second, "psid-1")], errors)
     assert not errors, errors
     # then there is still one outgoing message, and the reaction is on it
     outgoing = list(Message.select().where(Message.direction == "out"))
@@ -90,7 +88,7 @@ def test_late_echo_of_a_stored_message_opens_no_conversation(app, make_outbox, e
     Conversation.update(status="closed").where(Conversation.id == box.conversation.id).execute()
     # when Messenger's echo of it comes late (a redelivery, or a replayed event)
     errors: list[BaseException] = []
-    _process(app, box, [echo(mid, "psid-1", "thanks, bye")], errors)
+    process(app, box, [echo(mid, "psid-1", "thanks, bye")], errors)
     assert not errors, errors
     # then nothing reopens: no new, empty conversation
     assert [c.status for c in Conversation.select()] == ["closed"]
