@@ -81,7 +81,7 @@ def _build(channel_id: str, kind: str, company_id: str, credentials: str, settin
 def _read_rows(channel_ids: Sequence[str]) -> list[object]:
     """The live rows of these channels in one query; None for an id that has none."""
     unique = list(dict.fromkeys(channel_ids))
-    with connection():  # the webhook view opens none of its own
+    with connection():  # the webhook endpoint opens none of its own
         cursor = db.execute_sql(_SQL.format(ids=", ".join([db.param] * len(unique))), unique)
         rows = {row[0]: row for row in cursor.fetchall()}
         cursor.close()

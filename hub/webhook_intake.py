@@ -1,7 +1,8 @@
 """Raw webhook intake: commit the provider's body once, then enqueue its processing.
 
-The web view (and Telegram polling, and the widget) calls `store_raw_event`; the provider gets
-its 2xx only after this returns, so an acknowledged delivery is always in the database.
+The webhook endpoint (web.webhooks.accept), Telegram polling and the widget call
+`store_raw_event`; the provider gets its 2xx only after this returns, so an acknowledged
+delivery is always in the database.
 
 Concurrent deliveries are committed together (hub.coalesce): one multi-row
 `INSERT ... ON CONFLICT DO NOTHING RETURNING id` for every body that arrived while the previous
@@ -85,7 +86,7 @@ def _insert_one(fields: dict[str, Any]) -> bool:
 
 def _store_batch(batch: Sequence[dict[str, Any]]) -> list[object]:
     """Commit a batch of new events; for each, (event id, created) or the error it met."""
-    with connection():  # the webhook view opens none: only the batch needs the database
+    with connection():  # the webhook endpoint opens none: only the batch needs the database
         first: dict[tuple[str, str], dict[str, Any]] = {}
         for fields in batch:  # the same delivery twice in one batch: one row
             first.setdefault(_key(fields), fields)
