@@ -6,13 +6,15 @@ from uuid import uuid4
 
 import dramatiq
 import redis
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+from dramatiq.errors import ConnectionClosed
 from dramatiq.common import current_millis
 from dramatiq.middleware import CurrentMessage
 
 from hub import jobs
 from hub.settings import get_settings
-from workers.middleware import DatabaseMiddleware, HeartbeatMiddleware, JobLogMiddleware
+from workers.middleware import DatabaseMiddleware, HeartbeatMiddleware, JobLogMiddleware, \
+    job_counter_key, job_counters
 
 
 # The longest (ms) an idle consumer of these queues sleeps between two polls of Redis. Dramatiq
@@ -21,6 +23,47 @@ from workers.middleware import DatabaseMiddleware, HeartbeatMiddleware, JobLogMi
 # carry what people are waiting to see. The cost is up to 25 polls a second per queue and
 # worker process while idle (about 3% of a core for the two).
 FAST_POLL_MS = {"inbound": 40, "outbound": 40}
+
+
+class HubRedisConsumer(_RedisConsumer):
+    """Dramatiq's Redis consumer whose acknowledgement also carries the job outcome counts
+    (workers.middleware.job_counters) in the same round trip: one round trip per job instead
+    of two. The ack is the broker's `dispatch` script with the arguments of
+    `RedisBroker._dispatch("ack")` (dramatiq 2.x), as `enqueue_many` does for enqueues."""
+
+    def ack(self, message):
+        self._settle("ack", message, super().ack)
+
+    def nack(self, message):
+        self._settle("nack", message, super().nack)
+
+    def _settle(self, command, message, plain):
+        counts = job_counters.take()
+        if not counts:
+            return plain(message)
+        broker = self.broker
+        dispatch = broker.scripts["dispatch"]
+        args = [command, current_millis(), self.queue_name, broker.broker_id,
+                broker.heartbeat_timeout, broker.dead_message_ttl,
+                broker._should_do_maintenance(command), broker._max_unpack_size(),
+                message.options["redis_message_id"]]
+        try:
+            pipe = broker.client.pipeline(transaction=False)
+            pipe.evalsha(dispatch.sha, 1, broker.namespace, *args)
+            counter = job_counter_key()
+            for field, n in counts.items():
+                pipe.hincrby(counter, field, n)
+            result = pipe.execute(raise_on_error=False)[0]
+            if isinstance(result, redis.exceptions.NoScriptError):  # a Redis that restarted
+                dispatch(keys=[broker.namespace], args=args)  # loads the script, then runs it
+            elif isinstance(result, Exception):
+                raise result
+        except redis.ConnectionError as e:
+            for field, n in counts.items():  # counted with a later job's acknowledgement
+                job_counters.add(field, n)
+            raise ConnectionClosed(e) from None
+        finally:
+            self.queued_message_ids.discard(message.message_id)
 
 
 class HubRedisBroker(RedisBroker):
@@ -32,7 +75,16 @@ class HubRedisBroker(RedisBroker):
     the same steps as `RedisBroker.enqueue` (its own redis_message_id, the middleware's
     before/after hooks, the broker's `dispatch` script with the same arguments), so workers
     cannot tell the difference. Only immediate messages: delayed ones use `enqueue`.
+
+    Its consumers (`HubRedisConsumer`) acknowledge a job and write the job outcome counts in
+    one round trip (`writes_job_counters`, read by workers.middleware.JobLogMiddleware).
     """
+
+    writes_job_counters = True
+
+    @property
+    def consumer_class(self):
+        return HubRedisConsumer
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000):
         """A consumer whose idle backoff is capped by FAST_POLL_MS for its queue."""

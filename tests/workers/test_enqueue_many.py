@@ -36,3 +36,44 @@ def test_idle_consumers_of_the_inbound_and_outbound_queues_poll_quickly():
     for queue in ("inbound", "outbound"):
         assert broker.consume(queue, timeout=1000).timeout == FAST_POLL_MS[queue] <= 50
     assert broker.consume("scheduled", timeout=1000).timeout == 1000
+
+
+def test_a_job_is_acknowledged_and_counted_in_one_round_trip_even_after_a_script_flush(worker):
+    """The consumer writes the job outcome counts with the ack (or the nack of a job failed
+    for good): both are in Redis once the queue is drained, and a Redis that forgot the
+    broker's scripts still gets the ack."""
+    import workers.actors  # noqa: F401
+    from hub.redis_client import get_redis
+    from workers.broker import broker
+    from workers.middleware import job_counter_key, job_counters
+
+    @dramatiq.actor(queue_name="default", actor_name="test_ack_count_ok", max_retries=0)
+    def ok(n):
+        broker.client.script_flush()  # Redis forgets the scripts between the job and its ack
+
+    @dramatiq.actor(queue_name="default", actor_name="test_ack_count_fails", max_retries=0)
+    def fails(n):
+        raise RuntimeError("for good")
+
+    def counts():
+        raw = get_redis().hgetall(job_counter_key())
+        return {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in raw.items()}
+
+    try:
+        before = counts()
+        for i in range(3):
+            ok.send(i)
+        fails.send(0)
+        worker.drain()
+        after = counts()
+        assert after.get("test_ack_count_ok|ok", 0) - before.get("test_ack_count_ok|ok", 0) == 3
+        assert after.get("test_ack_count_fails|error", 0) \
+            - before.get("test_ack_count_fails|error", 0) == 1
+        assert job_counters.take() == {}  # nothing left behind in the process
+        # Acked (and the failed one nacked to the dead letters): nothing waits or runs
+        assert broker.do_qsize("default") == 0
+        assert not any(broker.client.smembers(k) for k in broker.client.keys(
+            f"{broker.namespace}:__acks__.*"))
+    finally:
+        broker.actors.pop("test_ack_count_ok", None)
+        broker.actors.pop("test_ack_count_fails", None)
