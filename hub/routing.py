@@ -14,7 +14,8 @@ import peewee
 
 from hub.companies import company_settings
 from hub.db import is_postgres, transaction
-from hub.models import Channel, Company, Contact, Conversation, Notification, User, utcnow
+from hub.models import Channel, Company, Contact, Conversation, Notification, User, new_id, \
+    utcnow
 from hub.prepared import prepared
 from hub.presenters import conversation_dict
 from hub.realtime import publish_many_after_commit
@@ -22,11 +23,22 @@ from hub.realtime import publish_many_after_commit
 RULES = ("round_robin", "least_open", "manual")
 
 
-def _candidates(conversation: Conversation) -> list[tuple[User, int]]:
+class _Candidate:
+    """An eligible agent as routing needs it: the id, never the whole user row."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, id: str) -> None:
+        self.id = id
+
+
+def _candidates(conversation: Conversation) -> list[tuple[_Candidate, int]]:
     """Eligible agents with their open-conversation counts, in a stable order.
 
     One statement: the company's online agents, each joined to the count of active
-    conversations assigned to them (the company's own: agents serve one company).
+    conversations assigned to them (the company's own: agents serve one company). Only the
+    columns the choice reads come back, as tuples: a company's agents as whole User rows were
+    a fifth of a routing job's CPU.
     """
     def build(S):
         counts = (Conversation.select(Conversation.assignee.alias("agent_id"),
@@ -34,19 +46,22 @@ def _candidates(conversation: Conversation) -> list[tuple[User, int]]:
                   .where((Conversation.company == S(0)) & (Conversation.status == "active")
                          & Conversation.assignee.is_null(False))
                   .group_by(Conversation.assignee).alias("open_counts"))
-        return (User.select(User, peewee.fn.COALESCE(counts.c.n, 0).alias("open_count"))
+        return (User.select(User.id, User.channel_ids, User.max_open_conversations,
+                            peewee.fn.COALESCE(counts.c.n, 0).alias("open_count"))
                 .join(counts, peewee.JOIN.LEFT_OUTER, on=(counts.c.agent_id == User.id))
                 .where((User.company == S(0)) & (User.is_active == True)  # noqa: E712
                        & User.role.in_(("admin", "support")) & (User.status == "online"))
-                .order_by(User.id).objects())
+                .order_by(User.id).tuples())
 
-    agents = prepared("routing.candidates", build).rows(conversation.company_id)
-    return [(a, a.open_count) for a in agents
-            if (a.channel_ids is None or conversation.channel_id in (a.channel_ids or []))
-            and a.open_count < (a.max_open_conversations or 0)]
+    rows = prepared("routing.candidates", build).rows(conversation.company_id)
+    return [(_Candidate(agent_id), open_count)
+            for agent_id, channel_ids, capacity, open_count in rows
+            if (channel_ids is None or conversation.channel_id in (channel_ids or []))
+            and open_count < (capacity or 0)]
 
 
-def _choose(rule: str, company: Company, candidates: list[tuple[User, int]]) -> Optional[User]:
+def _choose(rule: str, company: Company, candidates: list[tuple[_Candidate, int]]
+            ) -> Optional[_Candidate]:
     if not candidates or rule == "manual":
         return None
     if rule == "least_open":
@@ -101,13 +116,18 @@ def route_conversation(conversation_id: str) -> Optional[str]:
     return agent.id
 
 
-def _notify(conversation: Conversation, agent: User, contact: Optional[Contact]) -> dict:
+def _notify(conversation: Conversation, agent: _Candidate, contact: Optional[Contact]) -> dict:
     """Store the agent's notification; its event payload."""
     who = contact.name if contact is not None else "a visitor"
-    note = Notification.create(company=conversation.company_id, user=agent.id,
-                               title="New conversation assigned",
-                               message=f"{who}: {conversation.last_message_preview}"[:500],
-                               type="message", link=f"/inbox/{conversation.id}")
-    return {"id": note.id, "userId": agent.id, "title": note.title, "message": note.message,
-            "type": note.type, "link": note.link, "read": False,
-            "conversationId": conversation.id}
+    note = {"id": new_id(), "title": "New conversation assigned",
+            "message": f"{who}: {conversation.last_message_preview}"[:500], "type": "message",
+            "link": f"/inbox/{conversation.id}"}
+    # A prepared INSERT (peewee built this SQL anew for every routed conversation).
+    prepared("routing.notification", lambda S: (
+        Notification.insert(id=S(0), company=S(1), user=S(2), title=S(3), message=S(4),
+                            type=S(5), read=False, link=S(6), created_at=S(7)))).run(
+        note["id"], conversation.company_id, agent.id, note["title"], note["message"],
+        note["type"], note["link"], utcnow())
+    return {"id": note["id"], "userId": agent.id, "title": note["title"],
+            "message": note["message"], "type": note["type"], "link": note["link"],
+            "read": False, "conversationId": conversation.id}
