@@ -74,15 +74,23 @@ def _choose(rule: str, company: Company, candidates: list[tuple[_Candidate, int]
 def route_conversation(conversation_id: str) -> Optional[str]:
     """Assign an unassigned active conversation; returns the agent id (None: left unassigned).
 
-    Statements when it assigns: the conversation, the company (locked), the candidates with
-    their counts, the conditional UPDATE ... RETURNING, the company's cursor, the channel and
-    contact for the event, the notification; both events go to Redis in one round trip.
+    Statements when it assigns: the conversation (with its channel and contact, for the
+    event), the company (locked), the candidates with their counts, the conditional
+    UPDATE ... RETURNING, the company's cursor, the notification; both events go to Redis in
+    one round trip.
     """
     with transaction():
         conversation = prepared("routing.conversation", lambda S: (
-            Conversation.select().where(Conversation.id == S(0)).limit(1))).first(conversation_id)
+            Conversation.select(Conversation, Channel, Contact)
+            .join(Channel, peewee.JOIN.LEFT_OUTER, on=(Conversation.channel == Channel.id))
+            .switch(Conversation)
+            .join(Contact, peewee.JOIN.LEFT_OUTER, on=(Conversation.contact == Contact.id))
+            .where(Conversation.id == S(0)).limit(1))).first(conversation_id)
         if conversation is None or conversation.status != "active" or conversation.assignee_id:
             return conversation.assignee_id if conversation else None
+        # Read with the conversation above (the joined rows, no query of their own).
+        channel = conversation.channel if conversation.channel_id else None
+        contact = conversation.contact if conversation.contact_id else None
 
         def company_query(S):
             query = Company.select().where(Company.id == S(0)).limit(1)
@@ -102,12 +110,6 @@ def route_conversation(conversation_id: str) -> Optional[str]:
         prepared("routing.cursor", lambda S: (
             Company.update(last_assigned_user_id=S(0)).where(Company.id == S(1)))
         ).run(agent.id, company.id)
-        channel = prepared("routing.channel", lambda S: (
-            Channel.select().where(Channel.id == S(0)).limit(1))
-        ).first(assigned.channel_id) if assigned.channel_id else None
-        contact = prepared("routing.contact", lambda S: (
-            Contact.select().where(Contact.id == S(0)).limit(1))
-        ).first(assigned.contact_id) if assigned.contact_id else None
         note = _notify(assigned, agent, contact)
         publish_many_after_commit(assigned.company_id, [
             ("conversation.updated", conversation_dict(assigned, channel=channel, contact=contact),

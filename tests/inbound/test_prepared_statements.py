@@ -47,9 +47,8 @@ def _lookups(tenant, channel_id: str, events: list[str]) -> list[tuple[str, tupl
         ("contact.known", (channel_id, "nobody")),
         ("conversation.open", (channel_id, identity.contact_id)),
         ("message.waiting_for", (channel_id, message.provider_message_id)),
-        ("routing.conversation", (Conversation.get().id,)),
+        ("routing.conversation", (Conversation.get().id,)),  # joined to channel and contact
         ("routing.candidates", (tenant.company.id,)),
-        ("routing.contact", (identity.contact_id,)),
     ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hub import db as hubdb
 from hub import inbound, realtime
-from hub.models import Conversation, Message, User
+from hub.models import Conversation, Message, Notification, User
 from hub.presenters import conversation_dict
 from hub.routing import route_conversation
 from tests.inbound.builders import wa_message
@@ -19,8 +19,8 @@ MAX_STATEMENTS_NEW_CONTACT = 9     # event+channel, contact?, contact, identity,
 #                                    message, waiting-for check, conversation touch, event done
 MAX_STATEMENTS_KNOWN_CONTACT = 8   # event+channel, contact, contact touch, open conversation,
 #                                    message, waiting-for check, conversation touch, event done
-MAX_STATEMENTS_ROUTING = 8         # conversation, company lock, candidates, assign, cursor,
-#                                    channel, contact, notification
+MAX_STATEMENTS_ROUTING = 6         # conversation (joined to its channel and contact),
+#                                    company lock, candidates, assign, cursor, notification
 # On PostgreSQL a new message also takes the advisory lock of its provider id, a statement of
 # its own between the message INSERT and the waiting-for check (hub.messages.lock_provider_id:
 # a status parked by a job that overlaps this one is then not missed). SQLite needs none.
@@ -109,3 +109,28 @@ def test_realtime_payloads_equal_a_fresh_read_and_the_rest_api(app, tenant, emul
     assert [m["content"] for m in listed] == ["hello", "earlier, processed last", "later",
                                               "a photo"]
     assert listed[-1]["attachments"] and listed[-1]["attachments"][0]["status"] == "pending"
+
+
+def test_routing_event_equals_a_fresh_read(app, tenant, emulator):
+    """Routing reads the channel and contact with the conversation (one joined SELECT) and the
+    agent as a few columns: its events still carry what a fresh read presents."""
+    client = app.test_client()
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    answer = post_webhook(client, "whatsapp", channel["id"],
+                          wa_message(text="route me", ts=1718031600))
+    inbound.process_webhook_event(answer.get_json()["eventId"])
+    conversation = Conversation.get()
+    User.update(status="online").where(User.company == tenant.company.id).execute()
+    agent_id = route_conversation(conversation.id)
+    assert agent_id is not None
+    updated = _events(tenant.company.id, "conversation.updated")[-1]
+    fresh = conversation_dict(Conversation.get_by_id(conversation.id))
+    assert updated["data"] == fresh and fresh["assignedTo"] == agent_id
+    assert fresh["contact"] is not None and fresh["channel"]["id"] == channel["id"]
+    note = _events(tenant.company.id, "notification.created")[-1]
+    assert note["audience"] == {"userIds": [agent_id]}
+    row = Notification.get_by_id(note["data"]["id"])
+    assert (row.user_id, row.company_id, row.title, row.message, row.type, row.link, row.read) \
+        == (agent_id, tenant.company.id, note["data"]["title"], note["data"]["message"],
+            note["data"]["type"], note["data"]["link"], False)
+    assert row.created_at is not None
