@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
@@ -43,8 +44,8 @@ def _lookups(tenant, channel_id: str, events: list[str]) -> list[tuple[str, tupl
     message = Message.select().order_by(Message.timestamp).first()
     return [
         ("webhook_event.with_channel", (events[0],)),
-        ("contact.known", (channel_id, identity.external_id)),
-        ("contact.known", (channel_id, "nobody")),
+        ("contact.touch_known", (channel_id, identity.external_id, datetime(2024, 6, 10, 15))),
+        ("contact.touch_known", (channel_id, "nobody", datetime(2024, 6, 10, 15))),
         ("conversation.open", (channel_id, identity.contact_id)),
         ("message.waiting_for", (channel_id, message.provider_message_id)),
         ("routing.conversation", (Conversation.get().id,)),  # joined to channel and contact
@@ -101,5 +102,5 @@ def test_generic_plans_use_the_indexes_the_plain_text_uses(stored):
             assert _indexes(generic) == _indexes(plain), (key, generic, plain)
             if key == "conversation.open":  # the partial index WHERE status = 'active'
                 assert "conversation_one_open_per_contact" in generic, generic
-            if key == "contact.known":
+            if key == "contact.touch_known":
                 assert "contact_identity_channel_id_external_id" in generic, generic

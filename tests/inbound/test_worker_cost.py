@@ -17,8 +17,9 @@ from tests.inbound.conftest import create_channel, post_webhook
 # SQL statements sent through peewee (BEGIN and COMMIT not included).
 MAX_STATEMENTS_NEW_CONTACT = 9     # event+channel, contact?, contact, identity, conversation,
 #                                    message, waiting-for check, conversation touch, event done
-MAX_STATEMENTS_KNOWN_CONTACT = 8   # event+channel, contact, contact touch, open conversation,
-#                                    message, waiting-for check, conversation touch, event done
+MAX_STATEMENTS_KNOWN_CONTACT = 7   # event+channel, contact touch (identity read by the same
+#                                    statement), open conversation, message, waiting-for check,
+#                                    conversation touch, event done
 MAX_STATEMENTS_ROUTING = 6         # conversation (joined to its channel and contact),
 #                                    company lock, candidates, assign, cursor, notification
 # On PostgreSQL a new message also takes the advisory lock of its provider id, a statement of
