@@ -104,48 +104,6 @@ class HubPostgresqlDatabase(PooledPostgresqlDatabase):
         self._returned_at.pop(id(conn), None)
         super()._close_raw(conn)
 
-    # BEGIN without a round trip of its own: `begin` only notes it for the connection, and
-    # the transaction's first statement goes as `BEGIN;<statement>` (one simple-query message;
-    # the transaction is open from its first statement on, as before). A transaction that
-    # ran no statement sends neither BEGIN nor COMMIT/ROLLBACK. Whoever asks for a cursor
-    # directly (COPY, peewee's own helpers) gets the BEGIN sent first. An isolation level
-    # other than the default still begins at once.
-
-    def _begin_pending(self) -> bool:
-        state = self._state
-        return state.conn is not None and getattr(state, "begin_pending", None) is state.conn
-
-    def begin(self, isolation_level: Any = None) -> None:
-        if isolation_level or self._isolation_level or self.is_closed():
-            super().begin(isolation_level)
-            return
-        self._state.begin_pending = self._state.conn
-
-    def execute_sql(self, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if self._begin_pending():
-            self._state.begin_pending = None
-            sql = "BEGIN;" + sql
-        return super().execute_sql(sql, params, *args, **kwargs)
-
-    def cursor(self, named_cursor: Any = None) -> Any:
-        if self._begin_pending():
-            self._state.begin_pending = None
-            with peewee.__exception_wrapper__:
-                self._state.conn.cursor().execute("BEGIN")
-        return super().cursor(named_cursor)
-
-    def commit(self) -> None:
-        if self._begin_pending():  # nothing ran: nothing to commit
-            self._state.begin_pending = None
-            return
-        super().commit()
-
-    def rollback(self) -> None:
-        if self._begin_pending():
-            self._state.begin_pending = None
-            return
-        super().rollback()
-
 
 class HubPgConnection(psycopg2.extensions.connection):
     """psycopg2's connection plus the names of the statements `hub.prepared` prepared on it.

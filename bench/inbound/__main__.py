@@ -160,8 +160,6 @@ def _phase(label: str, proc: psutil.Process, probe: Path, n: int, enqueue, done,
         "phase": label, "jobs_per_phase": n,
         "worker_cpu_ms_per_message": round((cpu1 - cpu0) * 1000 / n, 3),
         "sql_statements_per_message": round(sum(sql.values()) / n, 2),
-        "sql_round_trips_per_message": round(
-            (after.get("trips", {}).get("sql", 0) - before.get("trips", {}).get("sql", 0)) / n, 2),
         "sql_by_verb": {k: round(v / n, 2) for k, v in sorted(sql.items())},
         # PostgreSQL: statements that ran as EXECUTE of a prepared statement (per message), and
         # the PREPAREs sent in the phase (once per pooled connection and statement; not above).

@@ -1,7 +1,6 @@
 """Loaded into the benchmark's worker process (`dramatiq workers.actors bench.inbound.probe`).
 
-Counts what the worker sends to its stores: SQL statements through peewee (plus BEGINs and
-commits, and the round trips they took: a BEGIN sent with the next statement is none; an
+Counts what the worker sends to its stores: SQL statements through peewee (plus commits; an
 EXECUTE of a prepared statement counts as the statement it runs, and is counted apart too, with
 the PREPAREs that hub.prepared sent on its own, once per connection and statement),
 Redis commands (a pipeline counts each command it carries) and finished jobs per actor. A
@@ -38,16 +37,10 @@ _execute_sql = peewee.Database.execute_sql
 
 
 def execute_sql(self, sql_text, params=None, *args, **kwargs):
-    # A transaction's deferred BEGIN rides with its first statement (hub.db): both counted.
-    begins = sql_text.startswith("BEGIN;")
-    text = sql_text[len("BEGIN;"):] if begins else sql_text
     # A prepared statement's EXECUTE counts as the statement it runs (SELECT, INSERT ...).
-    underlying = statement_of(text) if text.startswith("EXECUTE") else None
+    underlying = statement_of(sql_text) if sql_text.startswith("EXECUTE") else None
     with _lock:
-        sql[_verb(underlying or text)] += 1
-        trips["sql"] += 1
-        if begins:
-            sql["BEGIN"] += 1
+        sql[_verb(underlying or sql_text)] += 1
         if underlying is not None:
             prepared_sql["EXECUTE"] += 1
     return _execute_sql(self, sql_text, params, *args, **kwargs)
@@ -59,7 +52,6 @@ _commit = peewee.Database.commit
 def commit(self):
     with _lock:
         sql["COMMIT"] += 1
-        trips["sql"] += 1
     return _commit(self)
 
 
@@ -88,7 +80,6 @@ def _counting_begin(original):
     def begin(self, *args, **kwargs):
         with _lock:
             sql["BEGIN"] += 1
-            trips["sql"] += 1
         return original(self, *args, **kwargs)
     return begin
 
