@@ -86,11 +86,12 @@ def _insert_one(fields: dict[str, Any]) -> bool:
 
 def _store_batch(batch: Sequence[dict[str, Any]]) -> list[object]:
     """Commit a batch of new events; for each, (event id, created) or the error it met."""
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for fields in batch:  # the same delivery twice in one batch: one row
+        first.setdefault(_key(fields), fields)
+    rows = list(first.values())
+    # The connection goes back to the pool before the Redis round trip of the jobs.
     with connection():  # the webhook endpoint opens none: only the batch needs the database
-        first: dict[tuple[str, str], dict[str, Any]] = {}
-        for fields in batch:  # the same delivery twice in one batch: one row
-            first.setdefault(_key(fields), fields)
-        rows = list(first.values())
         try:
             inserted = _insert_many(rows)
         except (peewee.IntegrityError, peewee.DataError) as exc:
@@ -100,9 +101,12 @@ def _store_batch(batch: Sequence[dict[str, Any]]) -> list[object]:
             log.warning("batched intake refused (%r); inserting %d rows one by one", exc,
                         len(rows))
             return _store_one_by_one(batch)
-        new = [f["id"] for f in rows if f["id"] in inserted]
-        _enqueue(new)
-        existing = _existing_ids([f for f in rows if f["id"] not in inserted])
+    _enqueue([f["id"] for f in rows if f["id"] in inserted])
+    existing: dict[tuple[str, str], str] = {}
+    redelivered = [f for f in rows if f["id"] not in inserted]
+    if redelivered:
+        with connection():
+            existing = _existing_ids(redelivered)
     results: list[object] = []
     for fields in batch:
         winner = first[_key(fields)]

@@ -45,7 +45,7 @@ class WebhookFastPath:
         if environ.get("REQUEST_METHOD") != "POST" or not path.startswith(PREFIX):
             return self.flask_wsgi(environ, start_response)
         segments = path[len(PREFIX):].split("/")
-        length = environ.get("CONTENT_LENGTH", "")
+        length = environ.get("CONTENT_LENGTH") or ""
         if len(segments) != 2 or not all(segments) or not length.isdigit():
             return self.flask_wsgi(environ, start_response)  # Flask's 404, or a chunked body
         started = time.monotonic()
