@@ -109,3 +109,16 @@ def _expire(company_id: str, conversation_id: str, user_id: str, name: str,
             _publish(company_id, conversation_id, user_id, False, name, sender_type, None)
     except Exception:  # a lost stop; clients still hide the indicator at expiresAt
         log.exception("typing expiry failed conversation=%s", conversation_id)
+
+
+def cancel_timers() -> None:
+    """Cancel this process's pending expiry timers (a process shutting down its Redis).
+
+    A stop they would have published is not lost for clients: they hide the indicator at
+    `expiresAt` on their own.
+    """
+    with _timers_lock:
+        pending = list(_timers.values())
+        _timers.clear()
+    for timer in pending:
+        timer.cancel()

@@ -85,6 +85,9 @@ def pytest_unconfigure(config):
         module = sys.modules.get(name)
         if module is not None:
             module.stop_hub()
+    typing_indicator = sys.modules.get("hub.typing_indicator")
+    if typing_indicator is not None:  # a timer firing later would find Redis gone
+        typing_indicator.cancel_timers()
     if "pg_name" in _state:
         _drop_pg_database()
     if "embedded" in _state:
