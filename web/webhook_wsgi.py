@@ -64,7 +64,8 @@ class WebhookFastPath:
             status, body = 200, ack(event_id, created)
         except HubError as exc:
             status = exc.status
-            body = json.dumps(exc.to_dict(), ensure_ascii=False)
+            # As Flask's jsonify writes it (compact, a final newline): the same bytes either way.
+            body = json.dumps(exc.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
         except Exception:
             if read:  # Flask runs the delivery again on the same bytes (it is idempotent)
                 environ["wsgi.input"] = io.BytesIO(read[0])

@@ -61,8 +61,8 @@ def test_a_delivery_is_answered_below_flask_with_id_metrics_and_log(
                for r in caplog.records)
 
 
-def _answers(client, channel_id: str) -> list[tuple[int, dict]]:
-    """Each way a delivery is refused: (status, body)."""
+def _answers(client, channel_id: str) -> list[tuple[int, bytes, str]]:
+    """Each way a delivery is refused: (status, body, content type)."""
     limit = get_settings().max_webhook_bytes
     cases = [
         ("whatsapp", channel_id, TEXT, {}),                                     # no signature
@@ -78,18 +78,20 @@ def _answers(client, channel_id: str) -> list[tuple[int, dict]]:
     answers = []
     for kind, target, body, headers in cases:
         answer = post_webhook(client, kind, target, body, headers=headers)
-        answers.append((answer.status_code, answer.get_json()))
+        answers.append((answer.status_code, answer.data, answer.content_type))
     return answers
 
 
 def test_refusals_are_those_of_the_flask_view(app, client, tenant, emulator, monkeypatch):
-    """Status and JSON body of every refusal, fast path against the Flask view itself."""
+    """Status, body bytes and type of every refusal, fast path against the Flask view itself."""
     channel = create_channel(client, tenant, "whatsapp", emulator)
     fast = _answers(client, channel["id"])
     monkeypatch.setattr(app, "wsgi_app", app.wsgi_app.flask_wsgi)  # Flask alone
     assert _answers(client, channel["id"]) == fast
-    assert [status for status, _ in fast] == [401, 401, 404, 404, 404, 404, 413, 400, 400]
-    assert all(body["success"] is False and body["error"]["code"] for _, body in fast)
+    assert [status for status, _, _ in fast] == [401, 401, 404, 404, 404, 404, 413, 400, 400]
+    assert {kind for _, _, kind in fast} == {"application/json"}
+    bodies = [json.loads(body) for _, body, _ in fast]
+    assert all(body["success"] is False and body["error"]["code"] for body in bodies)
     assert _stored() == []
 
 
