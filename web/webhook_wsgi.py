@@ -2,8 +2,7 @@
 
 Every inbound message arrives as such a POST, and providers send them in bursts. For this one
 endpoint Flask's per-request machinery (request and app contexts, URL matching, the before and
-after hooks, a Response object) cost as much CPU as the intake's own work: a share that the
-ingest benchmark's bare endpoint pays too, but only once. This middleware answers
+after hooks, a Response object) cost as much CPU as the intake's own work. This middleware answers
 `POST /webhooks/<kind>/<channel_id>` itself with the view's own steps (`web.webhooks.accept`),
 the same answers and error bodies, and the same request id, log line and metrics as
 `web.observability` gives every Flask request.
