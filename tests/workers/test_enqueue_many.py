@@ -49,7 +49,8 @@ def test_a_job_is_acknowledged_and_counted_in_one_round_trip_even_after_a_script
 
     @dramatiq.actor(queue_name="default", actor_name="test_ack_count_ok", max_retries=0)
     def ok(n):
-        broker.client.script_flush()  # Redis forgets the scripts between the job and its ack
+        if n == 0:  # Redis forgets the scripts between this job and its ack (once: a restart)
+            broker.client.script_flush()
 
     @dramatiq.actor(queue_name="default", actor_name="test_ack_count_fails", max_retries=0)
     def fails(n):
