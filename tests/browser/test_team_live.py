@@ -5,6 +5,7 @@ import re
 
 import pytest
 import requests
+import websocket
 from playwright.sync_api import expect
 
 from hub import db as hubdb
@@ -16,12 +17,18 @@ pytestmark = pytest.mark.browser
 
 
 def test_another_agents_typing_and_presence_show(hub_url, emulator, tenant, new_page,
-                                                 require_routes):
+                                                 require_routes, request):
     """A second agent types (REST) and goes away then online; the first agent sees both live."""
     require_routes("/api/chat/sessions", "/ws", "/webhooks/", "/api/users")
     channel = whatsapp_channel(tenant, emulator)
     colleague, colleague_headers = tenant.add_user("support", name="Alex Colleague",
                                                    status="online")
+    # Online for real, with a socket of its own: an agent shown online without one is set
+    # offline by the next presence sweep (every 15 s), which made this test flaky.
+    colleague_socket = websocket.create_connection(
+        f"ws://{hub_url.split('://', 1)[1]}/ws",
+        header=[f"Authorization: {colleague_headers['Authorization']}"], timeout=10)
+    request.addfinalizer(colleague_socket.close)
     page = new_page()
     login(page, hub_url, tenant)
     post_whatsapp_text(hub_url, channel, "15551230011", "Rosalind Franklin", "Any news?")
