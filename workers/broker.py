@@ -77,10 +77,8 @@ class HubRedisBroker(RedisBroker):
     cannot tell the difference. Only immediate messages: delayed ones use `enqueue`.
 
     Its consumers (`HubRedisConsumer`) acknowledge a job and write the job outcome counts in
-    one round trip (`writes_job_counters`, read by workers.middleware.JobLogMiddleware).
+    one round trip (counted by workers.middleware.JobLogMiddleware).
     """
-
-    writes_job_counters = True
 
     @property
     def consumer_class(self):

@@ -49,8 +49,8 @@ class DatabaseMiddleware(Middleware):
 class JobCounters:
     """Job outcome counts of this process not yet added to Redis's `job_counter_key()` hash.
 
-    Under a broker that says `writes_job_counters` (workers.broker.HubRedisBroker) they travel
-    in the round trip that acknowledges a job, instead of one HINCRBY round trip per job:
+    The broker's consumers (workers.broker.HubRedisConsumer) write them in the round trip that
+    acknowledges a job, instead of one HINCRBY round trip per job:
     a job's own count is added here before its message is handed back to be acknowledged, so
     it is in Redis once the job is acknowledged (what /metrics and the tests read).
     """
@@ -76,16 +76,6 @@ class JobCounters:
 job_counters = JobCounters()
 
 
-def _count(broker, field: str) -> None:
-    if getattr(broker, "writes_job_counters", False):
-        job_counters.add(field)
-        return
-    try:
-        get_redis().hincrby(job_counter_key(), field, 1)
-    except Exception:  # metrics must never fail a job
-        pass
-
-
 class JobLogMiddleware(Middleware):
     """One log line per job with its ids and outcome; outcome counters for /metrics."""
 
@@ -108,10 +98,10 @@ class JobLogMiddleware(Middleware):
         if log.isEnabledFor(logging.INFO):
             log.info("job actor=%s message_id=%s args=%s outcome=%s ms=%d",
                      message.actor_name, message.message_id, list(message.args)[:3], outcome, ms)
-        _count(broker, f"{message.actor_name}|{outcome}")
+        job_counters.add(f"{message.actor_name}|{outcome}")
 
     def after_skip_message(self, broker, message):
-        _count(broker, f"{message.actor_name}|skipped")
+        job_counters.add(f"{message.actor_name}|skipped")
 
 
 class HeartbeatMiddleware(Middleware):
