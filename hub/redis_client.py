@@ -9,6 +9,13 @@ import redis
 from hub.settings import get_settings
 
 _lock = threading.Lock()
+
+# Connections one process keeps to Redis at the most. Under gevent a web process runs thousands
+# of greenlets, and a burst of them (sockets connecting by the hundred, each reading its
+# company's last event id) can want a connection at once: they wait for a free one, up to
+# POOL_WAIT_SECONDS, instead of failing as redis-py's plain pool does past its cap.
+MAX_CONNECTIONS = 100
+POOL_WAIT_SECONDS = 10
 _client: Optional[redis.Redis] = None
 _client_url: Optional[str] = None
 
@@ -26,8 +33,10 @@ def get_redis() -> redis.Redis:
     url = redis_url()
     with _lock:
         if _client is None or _client_url != url:
-            _client = redis.Redis.from_url(url, health_check_interval=30,
-                                           socket_connect_timeout=5)
+            pool = redis.BlockingConnectionPool.from_url(
+                url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT_SECONDS,
+                health_check_interval=30, socket_connect_timeout=5)
+            _client = redis.Redis(connection_pool=pool)
             _client_url = url
         return _client
 
