@@ -1,10 +1,11 @@
 """The per-process fan-out: one Redis subscription, each event to its company's local sockets.
 
 Every web process holds one pub/sub subscription (a greenlet under gevent, a thread
-otherwise). An event goes only to the sockets of its company (an index company -> sockets),
-into each socket's bounded queue; each socket has its own sender, so a slow or dead client
-fills only its own queue and is dropped when it is full (it reconnects with `lastEventId` and
-catches up). A presence loop keeps this process's sockets counted and sweeps idle agents.
+otherwise). An event goes only to the sockets of its company (an index company -> sockets).
+The dispatcher writes it straight to a socket whose kernel buffer takes it at once; otherwise
+it goes into the socket's bounded queue, which the socket's own sender drains, so a slow or
+dead client fills only its own queue and is dropped when it is full (it reconnects with
+`lastEventId` and catches up). A presence loop keeps this process's sockets counted and sweeps idle agents.
 """
 from __future__ import annotations
 
@@ -31,7 +32,10 @@ log = logging.getLogger("web.realtime")
 QUEUE_SIZE = 256
 # Live events held while a socket replays its history; beyond this it is dropped.
 PENDING_MAX = 2000
+# Queued events a sender writes at once at the most (one write, a few frames).
+SEND_BATCH = 32
 _CLOSE = object()  # tells a sender to stop
+_FLUSH = object()  # tells a sender to write the tail of a frame the dispatcher began
 
 
 class WholeSends:
@@ -40,16 +44,44 @@ class WholeSends:
     simple-websocket writes frames with `sock.send`, which under gevent may write part of a
     large frame and return; the rest would be lost. Here each frame goes out whole, and the
     ping thread cannot slip a frame into the middle of another.
+
+    `send_now` is the dispatcher's way in: it writes what the kernel takes at once, never
+    waits, and keeps the rest as a tail that the next `send` writes first.
     """
 
     def __init__(self, sock: Any):
         self._sock = sock
         self._lock = threading.Lock()
+        self._tail = b""
+        # The non-blocking OS socket under a gevent socket (None elsewhere: no `send_now`).
+        self._raw = getattr(sock, "_sock", None) if type(sock).__module__.startswith(
+            "gevent") else None
 
     def send(self, data: bytes) -> int:
         with self._lock:
-            self._sock.sendall(data)
+            # `send` until all is written rather than `sendall`: gevent's `sendall` asks the
+            # kernel for the send buffer size (a system call) on every call, and a frame
+            # almost always goes out in one `send`.
+            view = memoryview(self._tail + data if self._tail else data)
+            self._tail = b""
+            while view:
+                view = view[self._sock.send(view):]
         return len(data)
+
+    def send_now(self, data: bytes) -> Optional[bool]:
+        """Write `data` without waiting; None if that is not possible now (a send is under
+        way, a tail is left, no raw socket), else whether a tail is left for `send`."""
+        if self._raw is None or self._tail or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            try:
+                sent = self._raw.send(data)
+            except BlockingIOError:  # the client's buffer is full
+                sent = 0
+            self._tail = data[sent:]
+            return bool(self._tail)
+        finally:
+            self._lock.release()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -72,6 +104,7 @@ class Connection:
         self._live = False
         self._pending: list[dict[str, Any]] = []
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+        self._sending = False  # the sender holds events taken from the queue
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
 
@@ -81,6 +114,10 @@ class Connection:
 
     def offer(self, event: dict[str, Any]) -> None:
         """Called by the dispatcher: never blocks; drops this client if it cannot keep up."""
+        if not self.viewer.in_audience(event):
+            # Addressed to someone else (a notification for one agent, say): a queue slot
+            # and a wake-up of this socket's sender for an event it would not send.
+            return
         with self._lock:
             if self.closed:
                 return
@@ -90,10 +127,40 @@ class Connection:
                 else:
                     self._pending.append(event)
                 return
+            if not self._queue.queue and not self._sending and self._send_now(event):
+                return
             try:
                 self._queue.put_nowait(event)
             except queue.Full:
                 self.drop("outbound queue full")
+
+    def _send_now(self, event: dict[str, Any]) -> bool:
+        """Write `event` from the dispatcher, False if it must go through the queue.
+
+        Waking this socket's sender for each frame (a queue, two greenlet switches) cost more
+        than the write itself. Only when nothing is queued or being sent (order), only for
+        viewers whose filter never reads the database (the dispatcher must not wait), and
+        only what the kernel takes at once: a slow client's rest waits for its sender.
+        """
+        if self.viewer.restricted or not self.ws.connected:
+            return False
+        if self.last_sent >= event["id"]:
+            return True
+        frame = self.viewer.frame(event)
+        if frame is None:
+            self.last_sent = event["id"]
+            return True
+        try:
+            tail = self.ws.sock.send_now(frame)
+        except OSError:  # a dead peer: its receive loop ends the socket
+            self.drop("send failed")
+            return True
+        if tail is None:
+            return False
+        self.last_sent = event["id"]
+        if tail:
+            self._queue.put_nowait(_FLUSH)  # the sender writes the rest
+        return True
 
     def go_live(self) -> None:
         """After the history: queue the events held meanwhile that were not sent, then go live."""
@@ -112,16 +179,24 @@ class Connection:
 
     def send_event(self, event: dict[str, Any]) -> None:
         """Send one event now if this viewer may see it and it was not sent yet."""
+        self._send_frames([self._frame(event)])
+
+    def _frame(self, event: dict[str, Any]) -> Optional[bytes]:
+        """The frame to send for `event` (None: not for this viewer, or sent already)."""
         if event["id"] <= self.last_sent:
-            return
+            return None
         frame = self.viewer.frame(event)
         self.last_sent = event["id"]
-        if frame is not None:
-            # The same encoded frame goes to every socket of the company: no per-socket
-            # JSON or WebSocket encoding (whole frames, so replies and pings never interleave).
+        return frame
+
+    def _send_frames(self, frames: list[Optional[bytes]]) -> None:
+        # The same encoded frame goes to every socket of the company: no per-socket JSON or
+        # WebSocket encoding. Frames go whole, so replies and pings never interleave.
+        data = b"".join(f for f in frames if f is not None)
+        if data:
             if not self.ws.connected:
                 raise ConnectionError("socket closed")
-            self.ws.sock.send(frame)
+            self.ws.sock.send(data)
 
     def send_text(self, text: str) -> None:
         with self._send_lock:  # replies and events share the socket
@@ -129,14 +204,27 @@ class Connection:
 
     def _sender(self) -> None:
         while True:
-            event = self._queue.get()
-            if event is _CLOSE or self.closed:
+            events = [self._queue.get()]
+            # What was queued meanwhile goes out in the same write: the events of one publish
+            # (a conversation and its message) arrive together, and a write (a system call, and
+            # a wake-up of this sender) per frame was most of the fan-out's cost. `queue` is
+            # the Queue's own deque: looking at it is cheaper than an Empty exception.
+            while self._queue.queue and len(events) < SEND_BATCH:
+                events.append(self._queue.get_nowait())
+            if self.closed or any(event is _CLOSE for event in events):
                 return
+            self._sending = True  # the dispatcher must not write past these
             try:
-                self.send_event(event)
+                frames = [self._frame(e) for e in events if e is not _FLUSH]
+                if any(e is _FLUSH for e in events) and not any(frames):
+                    self.ws.sock.send(b"")  # the tail alone
+                else:
+                    self._send_frames(frames)
             except Exception:  # a dead peer: the receive loop ends the socket
                 self.drop("send failed")
                 return
+            finally:
+                self._sending = False
 
     def drop(self, reason: str) -> None:
         """Cut the connection without waiting on the peer (its socket may be stuck)."""

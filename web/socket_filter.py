@@ -105,12 +105,23 @@ class Viewer:
                                        "event": event["type"]}, default=str)
         return event[cache]
 
-    def _allowed(self, event: dict[str, Any]) -> bool:
-        audience = event.get("audience") or {}
+    def in_audience(self, event: dict[str, Any]) -> bool:
+        """False if the event names its audience and this viewer is not in it.
+
+        Cheap and never touches the database: the dispatcher asks it for every socket of the
+        company before queueing an event.
+        """
+        audience = event.get("audience")
+        if not audience:
+            return True
         if "userIds" in audience and self.user_id not in audience["userIds"]:
             return False
-        if "roles" in audience and self.principal.role not in audience["roles"]:
+        return "roles" not in audience or self.principal.role in audience["roles"]
+
+    def _allowed(self, event: dict[str, Any]) -> bool:
+        if not self.in_audience(event):
             return False
+        audience = event.get("audience") or {}
         conversation_id = event.get("conversationId")
         if self.conversation_id is not None and conversation_id != self.conversation_id:
             return False
