@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 
 import peewee
 
-from hub.models import Attachment, Message
+from hub.models import Attachment, Message, MessagePart
 
 
 class ArchiveError(Exception):
@@ -32,8 +32,9 @@ def _plain(value: Any) -> Any:
 
 
 def serialize(row: dict[str, Any], attachments: list[dict[str, Any]],
-              attachments_dir: Path) -> dict[str, Any]:
-    """One archive record: the message's columns and its attachments with their file bytes."""
+              attachments_dir: Path, parts: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """One archive record: the message's columns, its attachments with their file bytes, and
+    the provider ids of its later parts (a message we sent as several provider messages)."""
     files = []
     for a in attachments:
         item = {k: _plain(v) for k, v in a.items()}
@@ -41,7 +42,11 @@ def serialize(row: dict[str, Any], attachments: list[dict[str, Any]],
         item["data"] = (base64.b64encode(path.read_bytes()).decode()
                         if path is not None and path.is_file() else None)
         files.append(item)
-    return {"message": {k: _plain(v) for k, v in row.items()}, "attachments": files}
+    record = {"message": {k: _plain(v) for k, v in row.items()}, "attachments": files}
+    parts = [{k: _plain(v) for k, v in part.items()} for part in parts]
+    if parts:  # absent otherwise: parts written before this key existed read the same
+        record["parts"] = parts
+    return record
 
 
 def _revive(model: type[peewee.Model], values: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +70,10 @@ def revive_message(record: dict[str, Any]) -> dict[str, Any]:
 
 def revive_attachment(item: dict[str, Any]) -> dict[str, Any]:
     return _revive(Attachment, {k: v for k, v in item.items() if k != "data"})
+
+
+def revive_parts(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_revive(MessagePart, part) for part in record.get("parts", ())]
 
 
 def _fsync_dir(path: Path) -> None:

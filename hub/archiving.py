@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from hub.archive_files import (ArchiveError, encode, part_path, read_part, revive_attachment,
-                               revive_message, serialize, sha256_of, verify_part,
+                               revive_message, revive_parts, serialize, sha256_of, verify_part,
                                write_bytes_durably, write_manifest)
 from hub.companies import company_settings
 from hub.db import transaction
-from hub.models import ArchiveManifest, Attachment, Company, Conversation, Message, utcnow
+from hub.models import (ArchiveManifest, Attachment, Company, Conversation, Message,
+                        MessagePart, utcnow)
 from hub.realtime import publish_after_commit
 from hub.settings import get_settings
 
@@ -131,10 +132,17 @@ def archive_month(company_id: str, month: str, cutoff: datetime, progress: Progr
             break
         ids = [m["id"] for m in batch]
         files: dict[str, list[dict[str, Any]]] = {}
+        parts: dict[str, list[dict[str, Any]]] = {}
         for k in range(0, len(ids), ID_CHUNK):
             for a in Attachment.select().where(Attachment.message.in_(ids[k:k + ID_CHUNK])).dicts():
                 files.setdefault(a["message"], []).append(a)
-        records = [serialize(m, files.get(m["id"], []), settings.attachments_dir) for m in batch]
+            # Deleted with the message (cascade): kept in the record, or a restored message
+            # would no longer be found by the provider ids of its later parts.
+            for part in MessagePart.select().where(
+                    MessagePart.message.in_(ids[k:k + ID_CHUNK])).dicts():
+                parts.setdefault(part["message"], []).append(part)
+        records = [serialize(m, files.get(m["id"], []), settings.attachments_dir,
+                             parts.get(m["id"], ())) for m in batch]
         n = ArchiveManifest.select().where(ArchiveManifest.company == company_id,
                                            ArchiveManifest.month == month).count() + 1
         path = part_path(settings.archive_dir, company_id, month, n)
@@ -207,6 +215,8 @@ def restore_month(company_id: str, month: str, progress: Progress = None) -> dic
                     _restore_file(settings.attachments_dir, item)
                     Attachment.insert(revive_attachment(item)).on_conflict_ignore().execute()
                     counts["attachments"] += row["id"] not in present
+                for part in revive_parts(record):
+                    MessagePart.insert(part).on_conflict_ignore().execute()
             manifest.restored_at = utcnow()
             manifest.save()
         if progress:

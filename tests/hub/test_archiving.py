@@ -10,8 +10,9 @@ import pytest
 
 from hub import archive_files, archiving
 from hub import db as hubdb
+from hub.messages import find_message
 from hub.models import (ArchiveManifest, Attachment, AuditLog, Company, Contact, ContactIdentity,
-                        Conversation, Message, WebhookEvent)
+                        Conversation, Message, MessagePart, WebhookEvent)
 from hub.redis_client import get_redis
 from hub.realtime import history_key
 from tests.hub.builders import channel, contact, conversation, message
@@ -98,6 +99,29 @@ def test_retention_archives_then_restore_brings_month_back(tenant, settings):
     with hubdb.db.connection_context():
         archiving.run_retention(now=NOW)
     assert count(Message) == 3
+
+
+def test_a_restored_message_is_found_again_by_the_ids_of_its_later_parts(tenant, settings):
+    # Given a March message we sent as two provider messages (text, then a voice note)
+    set_settings(tenant.company, retentionDays=60)
+    ch = channel(tenant.company)
+    conv = conversation(tenant.company, ch, contact(tenant.company, ch), datetime(2024, 3, 1))
+    sent = message(conv, datetime(2024, 3, 1, 10), "agent", content="here is the note",
+                   provider_message_id="wamid.TEXT")
+    with hubdb.db.connection_context():
+        MessagePart.create(channel=ch.id, provider_message_id="wamid.VOICE", message=sent.id)
+    # When retention archives the month (the part goes with its message) and it is restored
+    with hubdb.db.connection_context():
+        assert archiving.run_retention(now=NOW) == {tenant.company.id: 1}
+    assert count(MessagePart) == 0
+    with hubdb.db.connection_context():
+        assert archiving.restore_month(tenant.company.id, "2024-03")["messages"] == 1
+        assert archiving.restore_month(tenant.company.id, "2024-03")["messages"] == 0
+    # Expect a status or reaction for the voice note to find the message again, once
+    assert count(MessagePart) == 1
+    with hubdb.db.connection_context():
+        assert find_message(ch.id, "wamid.VOICE").id == sent.id
+        assert find_message(ch.id, "wamid.TEXT").id == sent.id
 
 
 def test_corrupted_archive_write_deletes_nothing(tenant, settings, monkeypatch):
