@@ -78,3 +78,57 @@ def test_a_job_is_acknowledged_and_counted_in_one_round_trip_even_after_a_script
     finally:
         broker.actors.pop("test_ack_count_ok", None)
         broker.actors.pop("test_ack_count_fails", None)
+
+
+def test_an_acknowledgement_lost_to_a_connection_error_is_retried_and_counted_once(
+        worker, monkeypatch):
+    """Redis drops the connection as a job is acknowledged: the job is not run again, its
+    acknowledgement goes through once Redis answers, and its outcome is counted once."""
+    import redis
+
+    import dramatiq.worker
+    import workers.actors  # noqa: F401
+    from hub.redis_client import get_redis
+    from workers.broker import broker
+    from workers.middleware import job_counter_key
+
+    monkeypatch.setattr(dramatiq.worker, "POST_PROCESS_MESSAGE_RETRY_DELAY_SECS", 0.1)
+    ran: list[int] = []
+    real_pipeline = broker.client.pipeline
+    failures = []
+
+    def flaky_pipeline(*args, **kwargs):
+        pipe = real_pipeline(*args, **kwargs)
+        real_execute = pipe.execute
+
+        def execute(*a, **k):
+            if not failures:  # the first acknowledgement's round trip is lost
+                failures.append(1)
+                pipe.reset()
+                raise redis.ConnectionError("connection reset by peer")
+            return real_execute(*a, **k)
+
+        pipe.execute = execute
+        return pipe
+
+    @dramatiq.actor(queue_name="default", actor_name="test_ack_lost_once", max_retries=0)
+    def job(n):
+        ran.append(n)
+        monkeypatch.setattr(broker.client, "pipeline", flaky_pipeline)
+
+    def count():
+        raw = get_redis().hget(job_counter_key(), "test_ack_lost_once|ok")
+        return int(raw or 0)
+
+    try:
+        before = count()
+        job.send(7)
+        worker.drain()
+        assert failures == [1]  # the acknowledgement did fail once
+        assert ran == [7]  # and the job was not run a second time
+        assert count() - before == 1
+        assert broker.do_qsize("default") == 0
+        assert not any(broker.client.smembers(k) for k in broker.client.keys(
+            f"{broker.namespace}:__acks__.*"))
+    finally:
+        broker.actors.pop("test_ack_lost_once", None)
