@@ -5,7 +5,8 @@ otherwise). An event goes only to the sockets of its company (an index company -
 The dispatcher writes it straight to a socket whose kernel buffer takes it at once; otherwise
 it goes into the socket's bounded queue, which the socket's own sender drains, so a slow or
 dead client fills only its own queue and is dropped when it is full (it reconnects with
-`lastEventId` and catches up). A presence loop keeps this process's sockets counted and sweeps idle agents.
+`lastEventId` and catches up). A presence loop keeps this process's sockets counted and
+sweeps idle agents.
 """
 from __future__ import annotations
 
