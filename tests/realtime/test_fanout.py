@@ -186,6 +186,25 @@ def test_a_slow_client_does_not_hold_up_the_others(web_a, tenant):
     assert received < 600
 
 
+def test_a_lagging_client_gets_every_event_whole_and_in_order(web_a, tenant):
+    """A client that reads late, with a small buffer: the first frames go out in part (the rest
+    waits as a tail), the next ones queue behind it; all arrive whole, in order, none twice."""
+    from tests.realtime.conftest import Client
+    import websocket
+
+    conv = conversation(tenant.company.id)
+    lagging = Client(websocket.create_connection(
+        f"ws://{web_a.url}/ws?token={tenant.token}", timeout=10,
+        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),)))
+    lagging.ready()
+    # 120 events of 20 KB (2.4 MB) in a burst, fewer than a socket's queue holds
+    ids = [message_event(conv, f"{i}:" + "y" * 20_000) for i in range(120)]
+    time.sleep(1)  # the client is not reading meanwhile
+    got = [lagging.recv_until(lambda f: f.get("type") == "message.created") for _ in ids]
+    assert [f["id"] for f in got] == ids
+    assert [f["data"]["content"] for f in got] == [f"{i}:" + "y" * 20_000 for i in range(120)]
+
+
 def test_an_oversized_message_closes_the_socket(web_a, tenant):
     ws = web_a.ws("/ws", tenant.token)
     ws.ready()
