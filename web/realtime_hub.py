@@ -190,11 +190,13 @@ class Connection:
         self.last_sent = event["id"]
         return frame
 
-    def _send_frames(self, frames: list[Optional[bytes]]) -> None:
+    def _send_frames(self, frames: list[Optional[bytes]], flush: bool = False) -> None:
         # The same encoded frame goes to every socket of the company: no per-socket JSON or
-        # WebSocket encoding. Frames go whole, so replies and pings never interleave.
+        # WebSocket encoding. Frames go whole, so replies and pings never interleave. `flush`:
+        # write even with no frame, for the tail of one the dispatcher began (`send` writes it
+        # first).
         data = b"".join(f for f in frames if f is not None)
-        if data:
+        if data or flush:
             if not self.ws.connected:
                 raise ConnectionError("socket closed")
             self.ws.sock.send(data)
@@ -216,11 +218,8 @@ class Connection:
                 return
             self._sending = True  # the dispatcher must not write past these
             try:
-                frames = [self._frame(e) for e in events if e is not _FLUSH]
-                if any(e is _FLUSH for e in events) and not any(frames):
-                    self.ws.sock.send(b"")  # the tail alone
-                else:
-                    self._send_frames(frames)
+                self._send_frames([self._frame(e) for e in events if e is not _FLUSH],
+                                  flush=any(e is _FLUSH for e in events))
             except Exception:  # a dead peer: the receive loop ends the socket
                 self.drop("send failed")
                 return
