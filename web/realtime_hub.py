@@ -20,6 +20,8 @@ import uuid
 from collections import defaultdict
 from typing import Any, Optional
 
+import gevent.socket
+
 from hub import presence
 from hub.db import connection
 from hub.realtime import fanout_channel
@@ -55,8 +57,7 @@ class WholeSends:
         self._lock = threading.Lock()
         self._tail = b""
         # The non-blocking OS socket under a gevent socket (None elsewhere: no `send_now`).
-        self._raw = getattr(sock, "_sock", None) if type(sock).__module__.startswith(
-            "gevent") else None
+        self._raw = sock._sock if isinstance(sock, gevent.socket.socket) else None
 
     def send(self, data: bytes) -> int:
         with self._lock:
