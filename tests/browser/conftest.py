@@ -161,6 +161,11 @@ def require_routes(hub_routes):
 
 
 @pytest.fixture(scope="package")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path_factory) -> Path:
+    """Where the tests save their screenshots: the README's folder with
+    HUB_UPDATE_SCREENSHOTS=1, a temporary one otherwise (a test run leaves the checkout clean;
+    the pages are drawn and saved either way)."""
+    if os.environ.get("HUB_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
