@@ -18,6 +18,18 @@ from hub.events import MediaRef, NormalizedEvent
 HTTP_TIMEOUT = 15
 
 
+def header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    """A header by case-insensitive name, whatever mapping type the web layer passes."""
+    value = headers.get(name)  # werkzeug's headers find it without walking them all
+    if value is not None:
+        return value
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
 @dataclass(frozen=True)
 class ChannelConfig:
     """What a connector knows of one connected account: ids, decrypted secrets, settings."""

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Optional
 
 import requests
 
-from connectors.base import (HTTP_TIMEOUT, ChannelConfig, Connector, PermanentSendError,
+from connectors.base import (HTTP_TIMEOUT, ChannelConfig, Connector, PermanentSendError, header,
                              SendError, TransientSendError)
 
 # Every Meta product calls the Graph API on the same root.
@@ -61,23 +61,14 @@ def escape_non_ascii(text: str) -> str:
     return "".join(out)
 
 
-def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    """Case-insensitive header lookup that works on plain dicts too."""
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
-
-
 def verify_signature(channel: ChannelConfig, headers: Mapping[str, str], raw_body: bytes) -> bool:
     """Check X-Hub-Signature-256 over the raw body, or over its \\uXXXX-escaped form."""
     secret = channel.credentials.get("appSecret")
-    header = _header(headers, SIGNATURE_HEADER)
-    if not secret or not header or not header.startswith("sha256="):
+    signature = header(headers, SIGNATURE_HEADER)
+    if not secret or not signature or not signature.startswith("sha256="):
         return False
     # Bytes, so a header with non-ASCII junk compares unequal instead of raising TypeError.
-    given = header[len("sha256="):].strip().lower().encode("utf-8", "replace")
+    given = signature[len("sha256="):].strip().lower().encode("utf-8", "replace")
     key = str(secret).encode()
     candidates = [raw_body]
     try:
@@ -135,7 +126,7 @@ def classify_graph_error(status: int, body: Any, headers: Mapping[str, str]) -> 
     if code_text:
         reason = f"{reason} (code {code_text})"
     kwargs = dict(code=code_text or str(status), http_status=status,
-                  retry_after=retry_after_seconds(_header(headers, "Retry-After")))
+                  retry_after=retry_after_seconds(header(headers, "Retry-After")))
     try:
         code_num = int(code) if code is not None else None
     except (TypeError, ValueError):

@@ -10,18 +10,23 @@ batch was being written, then one Redis pipeline with their jobs (`process_webho
 events a job). Per delivery that is a share of one round trip to each instead of a round trip
 each (plus, on SQLite, one write transaction per batch instead of one per delivery): under load
 most of a webhook's cost was these round trips. Nothing is answered before its batch has committed.
+
+A delivery checked against a cached channel config (hub.webhook_channels) is written only if
+that config is still the channel's: the INSERT takes its rows from a `VALUES` list filtered by
+the channel row, so the check and the write are one statement.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import peewee
 
 from hub.coalesce import Coalescer
 from hub.db import connection, db, is_postgres, transaction
 from hub.jobs import enqueue_after_commit, enqueue_many
-from hub.models import WebhookEvent, new_id, utcnow
+from hub.models import Channel, WebhookEvent, new_id, utcnow
+from hub.webhook_channels import StaleChannel, guard_condition, guard_params
 
 log = logging.getLogger("hub.intake")
 
@@ -36,15 +41,22 @@ EVENTS_PER_JOB = 4
 # The columns a new event is written with, in the order of the batched INSERT's values.
 COLUMNS = ("id", "company", "channel", "kind", "dedupe_key", "body", "headers", "status",
            "attempts", "received_at", "enqueued_at")
+# In the guarded INSERT, each row of the VALUES list also carries the number of its channel's
+# guard in the batch (-1 for a channel its caller read itself); SQLite and PostgreSQL both name
+# the columns of a VALUES list column1, column2 ...
+_CHANNEL_COLUMN = f"v.column{COLUMNS.index('channel') + 1}"
+_GUARD_COLUMN = f"v.column{len(COLUMNS) + 1}"
 
 
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The subset of request headers stored with an event (secrets masked)."""
+    if isinstance(headers, dict):  # werkzeug's headers look names up case-insensitively
+        headers = {name.lower(): value for name, value in headers.items()}
     kept = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        if lowered in KEPT_HEADERS:
-            kept[lowered] = "****" if "secret" in lowered else str(value)[:500]
+    for name in KEPT_HEADERS:  # by name: walking a request's headers costs more than this
+        value = headers.get(name)
+        if value is not None:
+            kept[name] = "****" if "secret" in name else str(value)[:500]
     return kept
 
 
@@ -57,6 +69,9 @@ def store_raw_event(channel: Any, raw_body: bytes, dedupe_key: str,
     still pending is left to its first job or the sweeper). Inside a caller's transaction the
     row joins that transaction; otherwise it is committed in a batch with concurrent ones.
     For a redelivery the returned row carries the existing event's id.
+
+    A LiveChannel with a `guard` (a cached config) raises StaleChannel, storing nothing, if
+    the channel is no longer live or no longer has that config.
     """
     now = utcnow()
     fields = dict(id=new_id(), company=channel.company_id, channel=channel.id,
@@ -70,7 +85,7 @@ def store_raw_event(channel: Any, raw_body: bytes, dedupe_key: str,
                 enqueue_after_commit("process_webhook", fields["id"])
         event_id = fields["id"] if inserted else _existing_ids([fields])[_key(fields)]
     else:
-        event_id, inserted = _batcher.submit(fields)
+        event_id, inserted = _batcher.submit((fields, getattr(channel, "guard", None)))
     return WebhookEvent(**{**fields, "id": event_id}), inserted
 
 
@@ -84,11 +99,15 @@ def _insert_one(fields: dict[str, Any]) -> bool:
                      .returning(WebhookEvent.id).tuples().execute()))
 
 
-def _store_batch(batch: Sequence[dict[str, Any]]) -> list[object]:
+# A batch item: the event's fields and its channel's guard (None: not checked).
+Item = tuple[dict[str, Any], Optional[tuple]]
+
+
+def _store_batch(batch: Sequence[Item]) -> list[object]:
     """Commit a batch of new events; for each, (event id, created) or the error it met."""
-    first: dict[tuple[str, str], dict[str, Any]] = {}
-    for fields in batch:  # the same delivery twice in one batch: one row
-        first.setdefault(_key(fields), fields)
+    first: dict[tuple[str, str], Item] = {}
+    for item in batch:  # the same delivery twice in one batch: one row
+        first.setdefault(_key(item[0]), item)
     rows = list(first.values())
     # The connection goes back to the pool before the Redis round trip of the jobs.
     with connection():  # the webhook endpoint opens none: only the batch needs the database
@@ -101,47 +120,65 @@ def _store_batch(batch: Sequence[dict[str, Any]]) -> list[object]:
             log.warning("batched intake refused (%r); inserting %d rows one by one", exc,
                         len(rows))
             return _store_one_by_one(batch)
-    _enqueue([f["id"] for f in rows if f["id"] in inserted])
+    _enqueue([f["id"] for f, _ in rows if f["id"] in inserted])
     existing: dict[tuple[str, str], str] = {}
-    redelivered = [f for f in rows if f["id"] not in inserted]
-    if redelivered:
+    not_inserted = [item for item in rows if item[0]["id"] not in inserted]
+    if not_inserted:  # redeliveries, or a guard that no longer holds
         with connection():
-            existing = _existing_ids(redelivered)
+            existing = _existing_ids(not_inserted)
     results: list[object] = []
-    for fields in batch:
-        winner = first[_key(fields)]
+    for fields, _ in batch:
+        winner, guard = first[_key(fields)]
         if winner["id"] in inserted:
             results.append((winner["id"], fields is winner))
         elif _key(fields) in existing:
             results.append((existing[_key(fields)], False))
+        elif guard is not None:
+            results.append(StaleChannel(fields["channel"]))
         else:  # the row it collided with is gone again (erased): the provider retries
             results.append(peewee.OperationalError("the event it duplicates was just removed"))
     return results
 
 
-def _store_one_by_one(batch: Sequence[dict[str, Any]]) -> list[object]:
+def _store_one_by_one(batch: Sequence[Item]) -> list[object]:
     results: list[object] = []
-    for fields in batch:
+    for item in batch:
         try:
-            results.append(_store_batch([fields])[0])
+            results.append(_store_batch([item])[0])
         except Exception as exc:  # this delivery's own error, answered to its own request
             results.append(exc)
     return results
 
 
-def _insert_many(rows: Sequence[dict[str, Any]]) -> set[str]:
-    """One INSERT of every row, skipping those whose (channel, dedupe_key) exists; ids written.
+def _insert_many(rows: Sequence[Item]) -> set[str]:
+    """One INSERT of every row, skipping those whose (channel, dedupe_key) exists and those
+    whose channel guard does not hold; the ids written.
 
     On PostgreSQL (autocommit) the statement is its own transaction; SQLite takes the write
     lock for it.
     """
     fields = [WebhookEvent._meta.fields[name] for name in COLUMNS]
-    placeholder = "(" + ", ".join([db.param] * len(fields)) + ")"
+    guards = list(dict.fromkeys(guard for _, guard in rows if guard is not None))
+    number = {guard: n for n, guard in enumerate(guards)}
+    params: list[Any] = []
+    for row, guard in rows:
+        params.extend(field.db_value(row[field.name]) for field in fields)
+        if guards:
+            params.append(number[guard] if guard is not None else -1)
+    placeholder = "(" + ", ".join([db.param] * (len(fields) + bool(guards))) + ")"
+    values = f"VALUES {', '.join([placeholder] * len(rows))}"
+    if guards:
+        matches = " OR ".join(f"({_GUARD_COLUMN} = {n} AND {guard_condition('c')})"
+                              for n in range(len(guards)))
+        for guard in guards:
+            params.extend(guard_params(guard))
+        values = (f"SELECT {', '.join(f'v.column{i + 1}' for i in range(len(fields)))} "
+                  f"FROM ({values}) AS v WHERE {_GUARD_COLUMN} < 0 OR EXISTS (SELECT 1 FROM "
+                  f"{Channel._meta.table_name} AS c WHERE c.id = {_CHANNEL_COLUMN} "
+                  f"AND ({matches}))")
     sql = (f"INSERT INTO {WebhookEvent._meta.table_name} "
-           f"({', '.join(f.column_name for f in fields)}) "
-           f"VALUES {', '.join([placeholder] * len(rows))} "
+           f"({', '.join(f.column_name for f in fields)}) {values} "
            "ON CONFLICT (channel_id, dedupe_key) DO NOTHING RETURNING id")
-    params = [field.db_value(row[field.name]) for row in rows for field in fields]
     if is_postgres() and not db.in_transaction():
         cursor = db.execute_sql(sql, params)
         return {r[0] for r in cursor.fetchall()}
@@ -169,19 +206,24 @@ def _enqueue(event_ids: list[str]) -> None:
                       len(event_ids))
 
 
-def _existing_ids(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
-    """The ids of the stored events these (redelivered) rows duplicate."""
+def _existing_ids(rows: Sequence[Item]) -> dict[tuple[str, str], str]:
+    """The ids of the stored events these rows duplicate, where their guard still holds."""
     found: dict[tuple[str, str], str] = {}
-    by_channel: dict[str, list[str]] = {}
-    for row in rows:
-        by_channel.setdefault(row["channel"], []).append(row["dedupe_key"])
-    for channel_id, keys in by_channel.items():
-        query = (WebhookEvent.select(WebhookEvent.id, WebhookEvent.dedupe_key)
-                 .where((WebhookEvent.channel == channel_id)
-                        & WebhookEvent.dedupe_key.in_(keys)).tuples())
-        for event_id, dedupe_key in query:
+    by_channel: dict[tuple[str, Optional[tuple]], list[str]] = {}
+    for fields, guard in rows:
+        by_channel.setdefault((fields["channel"], guard), []).append(fields["dedupe_key"])
+    table = WebhookEvent._meta.table_name
+    for (channel_id, guard), keys in by_channel.items():
+        sql = (f"SELECT e.id, e.dedupe_key FROM {table} AS e WHERE e.channel_id = {db.param} "
+               f"AND e.dedupe_key IN ({', '.join([db.param] * len(keys))})")
+        params = [channel_id, *keys]
+        if guard is not None:
+            sql += (f" AND EXISTS (SELECT 1 FROM {Channel._meta.table_name} AS c "
+                    f"WHERE c.id = e.channel_id AND {guard_condition('c')})")
+            params += guard_params(guard)
+        for event_id, dedupe_key in db.execute_sql(sql, params).fetchall():
             found[(channel_id, dedupe_key)] = event_id
     return found
 
 
-_batcher: Coalescer[dict[str, Any], tuple[str, bool]] = Coalescer(_store_batch)
+_batcher: Coalescer[Item, tuple[str, bool]] = Coalescer(_store_batch)

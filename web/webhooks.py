@@ -12,9 +12,9 @@ from typing import Callable, Mapping, Optional
 from flask import Blueprint, Response, request
 
 from connectors.registry import get_connector
-from hub.errors import NotFound, PayloadTooLarge, Unauthorized, ValidationError
+from hub.errors import NotFound, PayloadTooLarge, Unauthorized, Unavailable, ValidationError
 from hub.settings import get_settings
-from hub.webhook_channels import LiveChannel, live_channel
+from hub.webhook_channels import LiveChannel, StaleChannel, cached_channel, live_channel
 from hub.webhook_intake import store_raw_event
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -31,11 +31,14 @@ def ack(event_id: str, created: bool) -> str:
     return _ACK.format(event_id, "false" if created else "true")
 
 
-def _channel(kind: str, channel_id: str) -> LiveChannel:
-    """The live channel of this kind, or 404 (unknown, deleted, disabled or another kind)."""
+def _channel(kind: str, channel_id: str, cached: bool = False) -> LiveChannel:
+    """The live channel of this kind, or 404 (unknown, deleted, disabled or another kind).
+
+    `cached`: the config this process holds, which the delivery's INSERT checks is current.
+    """
     channel = None
     if kind in WEBHOOK_KINDS and len(channel_id) <= 64:
-        channel = live_channel(kind, channel_id)
+        channel = (cached_channel if cached else live_channel)(kind, channel_id)
     if channel is None:
         raise NotFound("unknown channel", code="unknown_channel")
     return channel
@@ -55,19 +58,38 @@ def accept(kind: str, channel_id: str, headers: Mapping[str, str],
     limit = get_settings().max_webhook_bytes
     if (content_length or 0) > limit:
         raise _too_large(limit)
-    channel = _channel(kind, channel_id)
+    channel = _channel(kind, channel_id, cached=True)
     raw = read(limit)
     if len(raw) > limit:
         raise _too_large(limit)
     connector = get_connector(kind)
     if not connector.verify_signature(channel.config, headers, raw):
-        raise Unauthorized("invalid or missing signature", code="invalid_signature")
+        # Perhaps signed with credentials this process has not seen yet: check on the row.
+        channel = _verified(kind, channel_id, connector, headers, raw)
     try:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ValidationError("the body is not valid JSON", code="invalid_json") from None
-    event, created = store_raw_event(channel, raw, connector.dedupe_key(raw, payload), headers)
+    key = connector.dedupe_key(raw, payload)
+    try:
+        event, created = store_raw_event(channel, raw, key, headers)
+    except StaleChannel:  # the cached config is out of date: check the delivery on the row
+        channel = _verified(kind, channel_id, connector, headers, raw)
+        try:
+            event, created = store_raw_event(channel, raw, key, headers)
+        except StaleChannel:
+            raise Unavailable("the channel changed while the delivery was stored; send it "
+                              "again", code="channel_changed") from None
     return event.id, created
+
+
+def _verified(kind: str, channel_id: str, connector, headers: Mapping[str, str],
+              raw: bytes) -> LiveChannel:
+    """The channel as it is now (404 if it is gone), if the delivery's signature holds on it."""
+    channel = _channel(kind, channel_id)
+    if not connector.verify_signature(channel.config, headers, raw):
+        raise Unauthorized("invalid or missing signature", code="invalid_signature")
+    return channel
 
 
 @bp.get("/<kind>/<channel_id>")

@@ -5,11 +5,11 @@ import hmac
 import mimetypes
 import posixpath
 import secrets
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 import requests
 
-from connectors.base import ChannelConfig, Connector, DownloadedMedia, OutboundMessage, \
+from connectors.base import ChannelConfig, Connector, DownloadedMedia, OutboundMessage, header, \
     SendResult
 from connectors.telegram import api, outbound
 from connectors.telegram.api import (MAX_DOWNLOAD_BYTES, delete_webhook, get_updates,
@@ -22,15 +22,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 __all__ = ["connector", "TelegramConnector", "webhook_info", "get_updates", "delete_webhook",
            "MAX_DOWNLOAD_BYTES", "SECRET_HEADER"]
-
-
-def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    """A header by case-insensitive name, whatever mapping type the web layer passes."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 class TelegramConnector(Connector):
@@ -52,7 +43,7 @@ class TelegramConnector(Connector):
     def verify_signature(self, channel: ChannelConfig, headers: Mapping[str, str],
                          raw_body: bytes) -> bool:
         """Telegram signs nothing; it echoes our secret token in a header."""
-        given = _header(headers, SECRET_HEADER)
+        given = header(headers, SECRET_HEADER)
         if not channel.secret_token or given is None:
             return False
         return hmac.compare_digest(given.encode(), channel.secret_token.encode())

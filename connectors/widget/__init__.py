@@ -10,11 +10,11 @@ from __future__ import annotations
 import hmac
 import json
 from datetime import datetime, timezone
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 import requests
 
-from connectors.base import (ChannelConfig, Connector, DownloadedMedia, OutboundMessage,
+from connectors.base import (ChannelConfig, Connector, DownloadedMedia, OutboundMessage, header,
                              PermanentSendError, SendResult, TransientSendError)
 from connectors.widget.live import publish_to_visitor
 from connectors.widget.tokens import TOKEN_HEADER, read_token
@@ -24,14 +24,6 @@ __all__ = ["connector", "WidgetConnector", "event_body", "TOKEN_HEADER"]
 
 # Attachment kinds a visitor message takes its type from (first attachment wins).
 MEDIA_KINDS = ("image", "video", "audio", "voice", "document", "file")
-
-
-def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    wanted = name.lower()
-    for k, v in headers.items():
-        if k.lower() == wanted:
-            return v
-    return None
 
 
 def event_body(*, widget_id: str, visitor_id: str, client_message_id: str, text: str,
@@ -88,7 +80,7 @@ class WidgetConnector(Connector):
     def verify_signature(self, channel: ChannelConfig, headers: Mapping[str, str],
                          raw_body: bytes) -> bool:
         """The visitor token must be valid, for this channel, and for the body's visitor."""
-        claims = read_token(_header(headers, TOKEN_HEADER))
+        claims = read_token(header(headers, TOKEN_HEADER))
         if claims is None or not hmac.compare_digest(claims.channel_id, channel.id):
             return False
         try:

@@ -146,3 +146,81 @@ def test_cached_channel_config_follows_rotated_secrets_and_deletion(client, tena
     client.delete(f"/api/channels/{channel['id']}", headers=tenant.headers)
     assert post_webhook(client, "whatsapp", channel["id"], TEXT.replace(b"wamid", b"wamiY"),
                         ).status_code == 404
+
+
+def _as_another_process(channel_id: str, **columns) -> None:
+    """Change the channel row directly, as a web process other than this one would."""
+    from hub.models import Channel
+
+    with hubdb.db.connection_context():
+        Channel.update(**columns).where(Channel.id == channel_id).execute()
+
+
+def _channel_reads(monkeypatch) -> list[str]:
+    """Every read of channel rows (hub.webhook_channels) from now on."""
+    database = hubdb.db.obj
+    execute_sql = database.execute_sql
+    reads: list[str] = []
+
+    def counted(sql, *args, **kwargs):
+        if sql.startswith("SELECT") and " FROM channel WHERE id IN " in sql:
+            reads.append(sql)
+        return execute_sql(sql, *args, **kwargs)
+
+    monkeypatch.setattr(database, "execute_sql", counted)
+    return reads
+
+
+def test_a_cached_channel_costs_no_read_of_its_own(client, tenant, emulator, monkeypatch):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    assert post_webhook(client, "whatsapp", channel["id"], TEXT).status_code == 200  # cached
+    reads = _channel_reads(monkeypatch)
+    for n in range(3):
+        body = TEXT.replace(b"wamid", f"wami{n}".encode())
+        assert post_webhook(client, "whatsapp", channel["id"], body).status_code == 200
+    assert reads == []
+    monkeypatch.undo()
+    assert _events() == 4
+
+
+def test_a_channel_disabled_elsewhere_stores_nothing_more_even_for_a_redelivery(
+        client, tenant, emulator, monkeypatch):
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    assert post_webhook(client, "whatsapp", channel["id"], TEXT).status_code == 200  # cached
+    _as_another_process(channel["id"], status="disabled")
+    reads = _channel_reads(monkeypatch)
+    fresh = TEXT.replace(b"wamid", b"wamiZ")
+    assert post_webhook(client, "whatsapp", channel["id"], fresh).status_code == 404
+    assert len(reads) == 1  # the guard refused the INSERT; the fresh read found it disabled
+    # A redelivery of the event stored before is not acknowledged as a duplicate either
+    assert post_webhook(client, "whatsapp", channel["id"], TEXT).status_code == 404
+    monkeypatch.undo()
+    assert _events() == 1
+    _as_another_process(channel["id"], status="active")
+    assert post_webhook(client, "whatsapp", channel["id"], fresh).status_code == 200
+    assert _events() == 2
+
+
+def test_secrets_rotated_elsewhere_are_used_by_the_next_delivery(client, tenant, emulator):
+    """Another process re-encrypts the credentials with a new app secret: this process's
+    cached config is out of date, and the delivery is checked on the fresh row."""
+    from hub.crypto import encrypt_json
+    from tests.inbound.conftest import CREDENTIALS
+
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    assert post_webhook(client, "whatsapp", channel["id"], TEXT).status_code == 200  # cached
+    rotated = {**CREDENTIALS["whatsapp"], "appSecret": "rotated-elsewhere"}
+    _as_another_process(channel["id"], credentials_encrypted=encrypt_json(rotated))
+    def signed(body: bytes, secret: str) -> dict[str, str]:
+        return {"X-Hub-Signature-256":
+                "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
+
+    old = TEXT.replace(b"wamid", b"wamiO")
+    # Signed with the old secret, which the out-of-date cached config would still accept
+    assert post_webhook(client, "whatsapp", channel["id"], old,
+                        headers=signed(old, APP_SECRET)).status_code in (401, 403)
+    new = TEXT.replace(b"wamid", b"wamiN")
+    answer = post_webhook(client, "whatsapp", channel["id"], new,
+                          headers=signed(new, "rotated-elsewhere"))
+    assert answer.status_code == 200 and answer.get_json()["duplicate"] is False
+    assert _events() == 2
