@@ -2,8 +2,8 @@
 
 Every webhook needs the channel's secrets to check the signature. Loading the row through the
 ORM and decrypting the credentials (Fernet + JSON) on each delivery was a fifth of a webhook
-request, and reading the row again on each delivery, only to learn that it had not changed, was
-a database round trip of its own (about a tenth of a request's CPU in the web process). So a
+request, and reading the row again for each batch of deliveries, only to learn that it had not
+changed, was a database round trip of its own, paid in the web process and in PostgreSQL. So a
 delivery is checked against the cached config, and the INSERT that commits it carries the
 config's columns as a guard (`LiveChannel.guard`, see hub.webhook_intake): it writes the event
 only if, at that moment, the channel is still live and its credentials, tokens and settings are
