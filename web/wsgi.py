@@ -10,3 +10,9 @@ if monkey.is_module_patched("socket"):
 from web import create_app  # noqa: E402
 
 app = create_app()
+
+if monkey.is_module_patched("socket"):
+    # A process that holds thousands of sockets: full garbage collections would pause them all.
+    from web.gc_policy import install
+
+    install()
