@@ -19,10 +19,13 @@ HTTP_TIMEOUT = 15
 
 
 def header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    """A header by case-insensitive name, whatever mapping type the web layer passes."""
-    value = headers.get(name)  # werkzeug's headers find it without walking them all
-    if value is not None:
-        return value
+    """A header by case-insensitive name, whatever mapping type the web layer passes.
+
+    Header types (werkzeug's, requests') look names up case-insensitively themselves, without
+    walking every header (a request's walk the whole WSGI environ); only a plain dict is walked.
+    """
+    if not isinstance(headers, dict):
+        return headers.get(name)
     wanted = name.lower()
     for key, value in headers.items():
         if key.lower() == wanted:

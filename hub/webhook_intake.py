@@ -22,6 +22,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 import peewee
 
+from connectors.base import header
 from hub.coalesce import Coalescer
 from hub.db import connection, db, is_postgres, transaction
 from hub.jobs import enqueue_after_commit, enqueue_many
@@ -50,11 +51,9 @@ _GUARD_COLUMN = f"v.column{len(COLUMNS) + 1}"
 
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The subset of request headers stored with an event (secrets masked)."""
-    if isinstance(headers, dict):  # werkzeug's headers look names up case-insensitively
-        headers = {name.lower(): value for name, value in headers.items()}
     kept = {}
-    for name in KEPT_HEADERS:  # by name: walking a request's headers costs more than this
-        value = headers.get(name)
+    for name in KEPT_HEADERS:
+        value = header(headers, name)
         if value is not None:
             kept[name] = "****" if "secret" in name else str(value)[:500]
     return kept
