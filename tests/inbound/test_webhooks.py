@@ -224,3 +224,26 @@ def test_secrets_rotated_elsewhere_are_used_by_the_next_delivery(client, tenant,
                           headers=signed(new, "rotated-elsewhere"))
     assert answer.status_code == 200 and answer.get_json()["duplicate"] is False
     assert _events() == 2
+
+
+def test_a_channel_that_keeps_changing_gets_503_and_nothing_stored(client, tenant, emulator,
+                                                                  monkeypatch):
+    """Both the cached and the fresh config went out of date before their INSERT: the provider
+    is told to retry (503), not given a 500, and nothing is half-written."""
+    from hub.webhook_channels import StaleChannel
+    from web import webhooks
+
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    attempts = []
+
+    def always_stale(live, *args):
+        attempts.append(live.guard is not None)
+        raise StaleChannel(live.id)
+
+    monkeypatch.setattr(webhooks, "store_raw_event", always_stale)
+    answer = post_webhook(client, "whatsapp", channel["id"], TEXT)
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["code"] == "channel_changed"
+    assert attempts == [True, True]  # the cached config, then the row read again
+    monkeypatch.undo()
+    assert _events() == 0
