@@ -54,6 +54,8 @@ Conversation.add_index(
                        name="conversation_one_open_per_contact")
     .where(Conversation.status == "active")
 )
+# Migration v0008 adds a partial index of assigned open conversations by company and agent (not
+# declared here, like every index after v0001): routing counts each agent's open conversations.
 
 
 class Message(BaseModel):

@@ -85,3 +85,45 @@ def test_no_index_repeats_the_start_of_another(scratch_db):
                               if not small.unique and len(big.columns) > width
                               and big.columns[:width] == small.columns]
     assert redundant == [], "\n".join(f"{a} < {b}" for a, b in redundant)
+
+
+def test_routing_counts_open_conversations_through_their_index(scratch_db):
+    """Routing's count of each agent's open conversations reads the index made for it, even
+    with a plan made while the table was empty (a new hub filling fast). PostgreSQL's generic
+    plan of that moment scanned the whole one-open-per-contact index instead: every open
+    conversation of every company, per routed conversation (migration v0008)."""
+    from hub.models import Channel, Company, Contact, Conversation, User
+    from hub.prepared import Prepared, _bind
+    from hub.routing import _candidates_query
+
+    migrate()
+    with scratch_db.connection_context():
+        companies = [Company.create(name=f"Co {n}", settings={}) for n in range(3)]
+        query = Prepared(_candidates_query)
+        company_id = companies[0].id
+        params = _bind(query.order, (company_id,))
+        if hubdb.is_postgres():  # planned now, on the empty table, as the first routing job
+            scratch_db.execute_sql("SET plan_cache_mode = force_generic_plan")
+            scratch_db.execute_sql(f"PREPARE candidates AS {query.server.text}")
+            scratch_db.execute_sql("EXECUTE candidates(%s, %s)", (company_id, company_id))
+        for company in companies:
+            agent = User.create(company=company.id, email=f"{company.id}@a.test", name="A",
+                                password_hash="x", role="support", status="online",
+                                settings={})
+            channel = Channel.create(company=company.id, kind="whatsapp", name="wa",
+                                     credentials_encrypted="", settings={})
+            for n in range(40):
+                contact = Contact.create(company=company.id, name=f"c{n}")
+                Conversation.create(company=company.id, channel=channel.id, contact=contact.id,
+                                    status="active", assignee=agent.id, tags=[])
+        if hubdb.is_postgres():
+            plan = "\n".join(row[0] for row in scratch_db.execute_sql(
+                "EXPLAIN EXECUTE candidates(%s, %s)", (company_id, company_id)))
+            scratch_db.execute_sql("DEALLOCATE candidates")
+            assert "conversation_open_by_agent" in plan, plan
+        else:  # SQLite's planner already searched by company; the new index is as good
+            plan = "\n".join(str(row[-1]) for row in scratch_db.execute_sql(
+                "EXPLAIN QUERY PLAN " + query.sql, params))
+            assert "SEARCH t2 USING" in plan and "company_id=?" in plan, plan
+        rows = list(scratch_db.execute_sql(query.sql, params))
+    assert [row[-1] for row in rows] == [40]
