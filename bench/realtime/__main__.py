@@ -106,6 +106,8 @@ def start_clients(tenants, port: int, env: dict, count: int, data_dir: Path, cha
     for n in range(count):
         spec = {"port": port, "redis_url": env["REDIS_URL"], "baseline_channel": channel,
                 "live_channel": f"{env['HUB_REDIS_NAMESPACE']}:rt:live",
+                # One process reading the whole fan-out channel is enough to time Redis's part.
+                "tap": n == 0,
                 "sockets": [(i, tok) for i, (_, tok) in enumerate(sockets) if i % count == n],
                 "output": str(data_dir / f"client-{n}.json")}
         path = data_dir / f"client-{n}-spec.json"

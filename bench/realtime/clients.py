@@ -20,6 +20,59 @@ import websocket  # noqa: E402
 
 # Sockets opened per second by one client process (a ramp, not a connection storm).
 OPEN_PER_SECOND = 150
+# Bytes read from a socket at once: the frames the server wrote meanwhile, in one system call.
+READ_SIZE = 65536
+
+
+class Frames:
+    """The text messages of a connected websocket-client socket, read in bulk.
+
+    websocket-client reads each frame with two or three system calls and a lot of Python (the
+    header, the length, then the payload): on this bench's one machine the receiving clients
+    cost as much CPU as the web process serving them, and took it from the hub. The server's
+    frames are unmasked; pings are answered (the server drops a socket that stops answering).
+    """
+
+    def __init__(self, ws: websocket.WebSocket):
+        self.ws = ws
+        self.buffer = bytearray()
+        self.parts: list[bytes] = []  # a fragmented message's frames so far
+
+    def messages(self):
+        """Yield each text message as bytes until the connection closes."""
+        while True:
+            chunk = self.ws.sock.recv(READ_SIZE)
+            if not chunk:
+                raise ConnectionError("closed by the server")
+            self.buffer += chunk
+            yield from self._complete()
+
+    def _complete(self):
+        buffer, start = self.buffer, 0
+        while len(buffer) - start >= 2:
+            opcode, fin = buffer[start] & 0x0F, buffer[start] & 0x80
+            length, offset = buffer[start + 1] & 0x7F, start + 2
+            if length == 126:
+                if len(buffer) - offset < 2:
+                    break
+                length, offset = int.from_bytes(buffer[offset:offset + 2], "big"), offset + 2
+            elif length == 127:
+                if len(buffer) - offset < 8:
+                    break
+                length, offset = int.from_bytes(buffer[offset:offset + 8], "big"), offset + 8
+            if len(buffer) - offset < length:
+                break
+            payload, start = bytes(buffer[offset:offset + length]), offset + length
+            if opcode == 0x9:
+                self.ws.pong(payload)
+            elif opcode == 0x8:
+                raise ConnectionError("closed by the server")
+            elif opcode in (0x0, 0x1, 0x2):
+                self.parts.append(payload)
+                if fin:
+                    yield b"".join(self.parts)
+                    self.parts = []
+        del buffer[:start]
 
 
 class Holder:
@@ -54,8 +107,10 @@ class Holder:
                 continue
             self.connects += 1
             try:
-                while not self.stopping:
-                    frame = json.loads(ws.recv())
+                for text in Frames(ws).messages():
+                    if self.stopping:
+                        break
+                    frame = json.loads(text)
                     kind = frame.get("type")
                     if kind in ("ready", "reload"):
                         last_id = frame["lastEventId"]
@@ -123,7 +178,7 @@ def main() -> None:
     spec = json.loads(open(sys.argv[1]).read())
     holder = Holder(spec)
     baseline = holder.baseline()
-    tapped = holder.tap()
+    tapped = holder.tap() if spec.get("tap") else []
     me = psutil.Process()
     for index, token in spec["sockets"]:
         gevent.spawn(holder.hold, index, token)

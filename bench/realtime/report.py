@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from bench.realtime.webhooks import CONTACTS
+
 
 def pct(values: list[float], p: float) -> Optional[float]:
     """The p-th percentile in milliseconds (None for no values)."""
@@ -49,6 +51,11 @@ def summarize(mode: str, backend: str, params: dict, owners: list[int], posted: 
     seen: set[tuple[int, int]] = set()
     duplicates = wrong_company = 0
     end_to_end, fanout, pipeline = [], [], {}
+    # Message `seq` comes from contact (seq // companies) % CONTACTS of its company: the first
+    # companies * CONTACTS messages each open a conversation (a contact, a conversation, a
+    # routing job and two more events), the rest join one. Reported apart as well.
+    opening = companies * CONTACTS
+    by_kind: dict[str, list[float]] = {"opens_conversation": [], "joins_open_conversation": []}
     for out in outputs:
         for seq, socket_index, received, sent, ts in out["records"]:
             if (seq, socket_index) in seen:
@@ -58,6 +65,8 @@ def summarize(mode: str, backend: str, params: dict, owners: list[int], posted: 
             if owners[socket_index] != seq % companies:
                 wrong_company += 1
             end_to_end.append(received - sent)
+            by_kind["opens_conversation" if seq < opening
+                    else "joins_open_conversation"].append(received - sent)
             fanout.append(received - ts)
             pipeline[seq] = ts - sent
     # Every stored message fans out to its company's agents (a POST that timed out on the
@@ -81,6 +90,9 @@ def summarize(mode: str, backend: str, params: dict, owners: list[int], posted: 
                        "duplicates": duplicates, "wrong_company": wrong_company},
         "delay_post_to_socket": {"p50_ms": pct(end_to_end, 50), "p99_ms": pct(end_to_end, 99),
                                  "max_ms": pct(end_to_end, 100)},
+        "delay_post_to_socket_by_message": {
+            kind: {"deliveries": len(values), "p50_ms": pct(values, 50),
+                   "p99_ms": pct(values, 99)} for kind, values in by_kind.items()},
         "delay_post_to_publish": {"p50_ms": pct(list(pipeline.values()), 50),
                                   "p99_ms": pct(list(pipeline.values()), 99)},
         "delay_publish_to_socket": {"p50_ms": pct(fanout, 50), "p99_ms": pct(fanout, 99)},
