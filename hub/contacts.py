@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from hub.events import ContactProfile
-from hub.models import Contact, ContactIdentity, utcnow
+from hub.models import Contact, ContactIdentity, new_id, utcnow
 from hub.prepared import prepared
 
 
@@ -18,23 +18,15 @@ def upsert_contact(company_id: str, channel_id: str, profile: ContactProfile, *,
     the contact (the caller then knows it has no conversation yet).
 
     Statements: a known contact costs one UPDATE ... RETURNING (its last_seen, and the
-    identity's id and name read by the same statement); a new one that UPDATE (no row) and an
-    INSERT of each row. A changed profile name or avatar costs an UPDATE more (and one of the
-    identity). (It used to be five per message, then a SELECT and an UPDATE.)
+    identity's id and name read by the same statement); a new one that UPDATE (no row) and a
+    prepared INSERT of each row. A changed profile name or avatar costs an UPDATE more (and
+    one of the identity). (It used to be five per message, then a SELECT and an UPDATE.)
     """
     now = utcnow()
     contact = _touch_known(channel_id, profile.external_id, now)
     if contact is None:
-        contact = Contact.create(company=company_id, name=profile.name or profile.phone
-                                 or profile.username or profile.external_id,
-                                 phone=profile.phone, avatar=profile.avatar_url, last_seen=now)
-        won = list(ContactIdentity.insert(
-            id=ContactIdentity._meta.fields["id"].default(), company=company_id, contact=contact.id,
-            channel=channel_id, external_id=profile.external_id,
-            display_name=profile.name or "", username=profile.username,
-            profile={k: v for k, v in vars(profile).items() if v is not None})
-            .on_conflict_ignore().returning(ContactIdentity.id).tuples().execute())
-        if won:
+        contact = _insert_contact(company_id, profile, now)
+        if _insert_identity(company_id, contact.id, channel_id, profile, now):
             if created is not None:
                 created.append(True)
             return contact
@@ -61,6 +53,37 @@ def upsert_contact(company_id: str, channel_id: str, profile: ContactProfile, *,
         .where(Contact.id == S(len(names))).returning(Contact)))
     row = update.first(*(changes[n] for n in names), contact.id)
     return row if row is not None else Contact.get_by_id(contact.id)
+
+
+def _insert_contact(company_id: str, profile: ContactProfile, now) -> Contact:
+    """A new contact, as its INSERT ... RETURNING wrote it.
+
+    Prepared, like the other statements of an inbound message: peewee building this INSERT
+    (and the identity's) for every new contact cost about 0.13 ms of CPU each.
+    """
+    insert = prepared("contact.insert", lambda S: (
+        Contact.insert(id=S(0), company=S(1), name=S(2), phone=S(3), avatar=S(4),
+                       last_seen=S(5), created_at=S(5), updated_at=S(5), tags=S(6),
+                       custom_fields=S(7)).returning(Contact)))
+    return insert.first(new_id(), company_id, profile.name or profile.phone or profile.username
+                        or profile.external_id, profile.phone, profile.avatar_url, now,
+                        Contact.tags.db_value([]), Contact.custom_fields.db_value({}))
+
+
+def _insert_identity(company_id: str, contact_id: str, channel_id: str,
+                     profile: ContactProfile, now) -> bool:
+    """The contact's identity on this channel; False if another transaction inserted it first
+    (unique on channel + external id)."""
+    insert = prepared("contact_identity.insert", lambda S: (
+        ContactIdentity.insert(id=S(0), company=S(1), contact=S(2), channel=S(3),
+                               external_id=S(4), display_name=S(5), username=S(6), profile=S(7),
+                               created_at=S(8))
+        .on_conflict_ignore().returning(ContactIdentity.id)))
+    return insert.first(new_id(), company_id, contact_id, channel_id, profile.external_id,
+                        profile.name or "", profile.username,
+                        ContactIdentity.profile.db_value(
+                            {k: v for k, v in vars(profile).items() if v is not None}),
+                        now) is not None
 
 
 def _touch_known(channel_id: str, external_id: str, now) -> Optional[Contact]:
