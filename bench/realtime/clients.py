@@ -10,6 +10,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import json  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
@@ -22,6 +23,12 @@ import websocket  # noqa: E402
 OPEN_PER_SECOND = 150
 # Bytes read from a socket at once: the frames the server wrote meanwhile, in one system call.
 READ_SIZE = 65536
+# The head of an agent event frame (web.socket_filter writes `event`, `type`, `id` first). Only
+# `message.created` frames are decoded whole: decoding each conversation update (1-2 KB of
+# JSON) to read its id was most of what the clients spent. A frame of another shape (`ready`,
+# `reload`, or a changed layout) does not match and is decoded whole.
+OTHER_EVENT = re.compile(rb'\{"event": "[^"]*", "type": "([^"]*)", "id": (\d+),')
+HEAD_BYTES = 200
 
 
 class Frames:
@@ -110,6 +117,10 @@ class Holder:
                 for text in Frames(ws).messages():
                     if self.stopping:
                         break
+                    head = OTHER_EVENT.match(text, 0, HEAD_BYTES)
+                    if head is not None and head.group(1) != b"message.created":
+                        last_id = int(head.group(2))  # all a reconnect needs of it
+                        continue
                     frame = json.loads(text)
                     kind = frame.get("type")
                     if kind in ("ready", "reload"):
