@@ -6,14 +6,15 @@ python -m bench.realtime --quick|--full [--database-url postgresql://...] [--red
 Per company: a WhatsApp channel (created with `hub.channels`) and N support agents, each with a
 `/ws` socket held by separate client processes. Webhooks go to the real signed endpoint; a real
 Dramatiq worker turns them into `message.created` events, which fan out to the ~N sockets of that
-company only. Reported: delay from the webhook POST to receipt on each socket (p50/p99, and split
-into POST -> publish and publish -> socket), missed and duplicate deliveries, reconnects, RSS of
-the web process per socket, CPU and run-queue waits per process, and the rest of the machine's
-CPU (PostgreSQL, Redis, the poster, the machine's busy share). Phases, all in one run: bare
-Redis pub/sub to the same client processes at the same rate (the baseline); the same events
-published straight into the hub's realtime layer (the fan-out alone, `fanout_direct`); then the
-webhooks end to end. The client processes also read the hub's fan-out channel straight from
-Redis, which splits publish -> socket into what Redis adds and what the web process adds.
+company only. Reported: delay from the webhook POST to receipt on each socket (p50/p99, split
+into POST -> publish and publish -> socket, and apart for the messages that open a conversation:
+each company's first 30), missed and duplicate deliveries, reconnects, RSS of the web process
+per socket, CPU and run-queue waits per process, and the rest of the machine's CPU (PostgreSQL,
+Redis, the poster, the machine's busy share). Phases, all in one run: bare Redis pub/sub to the
+same client processes at the same rate (the baseline); the same events published straight into
+the hub's realtime layer (the fan-out alone, `fanout_direct`); then the webhooks end to end.
+One client process also reads the hub's fan-out channel straight from Redis, which splits
+publish -> socket into what Redis adds and what the web process adds.
 """
 from __future__ import annotations
 
