@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -19,6 +21,17 @@ def mode_parser(prog: str, description: Optional[str] = None) -> argparse.Argume
                        help="the run the README's table reports")
     parser.set_defaults(mode="quick")
     return parser
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """Make SIGTERM (`timeout`, a CI runner, `kill`) raise SystemExit in this process.
+
+    Python's default SIGTERM ends the process without running `finally` blocks. A benchmark's
+    `finally` stops the servers and workers it started in sessions of their own, which nothing
+    else stops, and drops its database: one killed run left a gunicorn and a Dramatiq worker
+    polling Redis for half an hour and skewing the runs after it.
+    """
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def save(name: str, result: dict[str, Any]) -> Path:

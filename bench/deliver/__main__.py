@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench.databases import create_database, drop_database, forget_namespace
-from bench.output import mode_parser, save
+from bench.output import mode_parser, save, stop_cleanly_on_sigterm
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {
@@ -235,4 +235,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     main()

@@ -29,7 +29,7 @@ import psutil
 
 from bench.databases import create_database, drop_database, forget_namespace
 from bench.machine import cpu_seconds, named_cpu_seconds
-from bench.output import mode_parser, save
+from bench.output import mode_parser, save, stop_cleanly_on_sigterm
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"quick": dict(companies=100, agents=20, contacts=10, messages=2000, threads=8),
@@ -316,4 +316,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     main()

@@ -22,7 +22,7 @@ from bench.ingest.backend import (APP_SECRET, committed,
                                   prepare, progress, redact)
 from bench.ingest.load import blast, summarize
 from bench.ingest.servers import free_port, start_server, start_workers, stop
-from bench.output import mode_parser, save
+from bench.output import mode_parser, save, stop_cleanly_on_sigterm
 
 MODES = {"quick": {"requests": 1000, "concurrency": [32], "rounds": 2, "sender_processes": 2,
                    "web_workers": 2, "drain_timeout_s": 900},
@@ -144,4 +144,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     main()

@@ -32,7 +32,7 @@ import psutil
 
 from bench.databases import create_database, drop_database, forget_namespace
 from bench.machine import named_cpu_seconds
-from bench.output import mode_parser, save
+from bench.output import mode_parser, save, stop_cleanly_on_sigterm
 from bench.realtime.report import summarize
 from bench.realtime.webhooks import post_steadily
 
@@ -315,4 +315,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     main()
