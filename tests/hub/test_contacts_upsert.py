@@ -60,3 +60,27 @@ def test_a_name_an_agent_gave_is_kept(tenant, db_conn):
     again = _upsert(tenant, channel, ContactProfile(external_id="155503", name="Cathy"))
     assert again.name == "Catherine (VIP)" and Contact.get_by_id(contact.id).name == again.name
     assert ContactIdentity.get().display_name == "Cathy"
+
+
+def test_the_loser_of_a_new_contact_race_uses_the_winners_contact(tenant, db_conn, monkeypatch):
+    """Two jobs see the same new contact: the second one's lookup ran before the first one's
+    identity was committed, so it inserts a contact too; its identity INSERT then conflicts
+    (unique on channel + external id), and it must drop its contact and use the winner's, not
+    keep a second contact for one person."""
+    from hub import contacts
+
+    channel = builders.channel(tenant.company.id)
+    winner = _upsert(tenant, channel, ContactProfile(external_id="155504", name="Dan"))
+    lookups = []
+    touch_known = contacts._touch_known
+
+    def missed_first_time(*args):
+        lookups.append(args)
+        return None if len(lookups) == 1 else touch_known(*args)
+
+    monkeypatch.setattr(contacts, "_touch_known", missed_first_time)
+    created: list[bool] = []
+    loser = _upsert(tenant, channel, ContactProfile(external_id="155504", name="Dan"), created)
+    assert len(lookups) == 2 and created == []
+    assert loser.id == winner.id
+    assert Contact.select().count() == 1 and ContactIdentity.select().count() == 1
