@@ -38,6 +38,9 @@ class Frames:
     header, the length, then the payload): on this bench's one machine the receiving clients
     cost as much CPU as the web process serving them, and took it from the hub. The server's
     frames are unmasked; pings are answered (the server drops a socket that stops answering).
+    wsproto's FrameProtocol (installed with simple-websocket) would parse the same bytes, at
+    about 6 us a frame against 1 us here (1.3 KB frames, 64 KB reads), and would still hand
+    back partial frames to join.
     """
 
     def __init__(self, ws: websocket.WebSocket):
