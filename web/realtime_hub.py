@@ -2,10 +2,11 @@
 
 Every web process holds one pub/sub subscription (a greenlet under gevent, a thread
 otherwise). An event goes only to the sockets of its company (an index company -> sockets).
-The dispatcher writes it straight to a socket whose kernel buffer takes it at once; otherwise
-it goes into the socket's bounded queue, which the socket's own sender drains, so a slow or
-dead client fills only its own queue and is dropped when it is full (it reconnects with
-`lastEventId` and catches up). A presence loop keeps this process's sockets counted and
+Events already received together (those one job published at once) are dispatched together,
+so a socket gets them in one write. The dispatcher writes straight to a socket whose kernel
+buffer takes the events at once; otherwise they go into the socket's bounded queue, which the
+socket's own sender drains, so a slow or dead client fills only its own queue and is dropped
+when it is full (it reconnects with `lastEventId` and catches up). A presence loop keeps this process's sockets counted and
 sweeps idle agents.
 """
 from __future__ import annotations
@@ -37,6 +38,8 @@ QUEUE_SIZE = 256
 PENDING_MAX = 2000
 # Queued events a sender writes at once at the most (one write, a few frames).
 SEND_BATCH = 32
+# Published events the dispatcher takes at once at the most (those already received).
+DISPATCH_BATCH = 64
 _CLOSE = object()  # tells a sender to stop
 _FLUSH = object()  # tells a sender to write the tail of a frame the dispatcher began
 
@@ -114,30 +117,35 @@ class Connection:
     def company_id(self) -> str:
         return self.viewer.company_id
 
-    def offer(self, event: dict[str, Any]) -> None:
-        """Called by the dispatcher: never blocks; drops this client if it cannot keep up."""
-        if not self.viewer.in_audience(event):
-            # Addressed to someone else (a notification for one agent, say): a queue slot
-            # and a wake-up of this socket's sender for an event it would not send.
+    def offer(self, events: list[dict[str, Any]]) -> None:
+        """Called by the dispatcher with events of this socket's company, in order: never
+        blocks; drops this client if it cannot keep up."""
+        # Addressed to someone else (a notification for one agent, say): a queue slot and a
+        # wake-up of this socket's sender for an event it would not send.
+        events = [event for event in events if self.viewer.in_audience(event)]
+        if not events:
             return
         with self._lock:
             if self.closed:
                 return
             if not self._live:
-                if len(self._pending) >= PENDING_MAX:
+                if len(self._pending) + len(events) > PENDING_MAX:
                     self.drop("catch-up too slow")
                 else:
-                    self._pending.append(event)
+                    self._pending.extend(events)
                 return
-            if not self._queue.queue and not self._sending and self._send_now(event):
+            if not self._queue.queue and not self._sending and self._send_now(events):
                 return
-            try:
-                self._queue.put_nowait(event)
-            except queue.Full:
-                self.drop("outbound queue full")
+            for event in events:
+                try:
+                    self._queue.put_nowait(event)
+                except queue.Full:
+                    self.drop("outbound queue full")
+                    return
 
-    def _send_now(self, event: dict[str, Any]) -> bool:
-        """Write `event` from the dispatcher, False if it must go through the queue.
+    def _send_now(self, events: list[dict[str, Any]]) -> bool:
+        """Write `events` from the dispatcher, in one write; False if they must go through the
+        queue.
 
         Waking this socket's sender for each frame (a queue, two greenlet switches) cost more
         than the write itself. Only when nothing is queued or being sent (order), only for
@@ -146,20 +154,24 @@ class Connection:
         """
         if self.viewer.restricted or not self.ws.connected:
             return False
-        if self.last_sent >= event["id"]:
-            return True
-        frame = self.viewer.frame(event)
-        if frame is None:
-            self.last_sent = event["id"]
+        frames = []
+        for event in events:
+            if event["id"] > self.last_sent:
+                frame = self.viewer.frame(event)
+                if frame is not None:
+                    frames.append(frame)
+        last = max(event["id"] for event in events)
+        if not frames:
+            self.last_sent = max(self.last_sent, last)
             return True
         try:
-            tail = self.ws.sock.send_now(frame)
+            tail = self.ws.sock.send_now(frames[0] if len(frames) == 1 else b"".join(frames))
         except OSError:  # a dead peer: its receive loop ends the socket
             self.drop("send failed")
             return True
         if tail is None:
             return False
-        self.last_sent = event["id"]
+        self.last_sent = max(self.last_sent, last)
         if tail:
             self._queue.put_nowait(_FLUSH)  # the sender writes the rest
         return True
@@ -292,12 +304,17 @@ class FanoutHub:
         with self._lock:
             return sum(len(s) for s in self._by_company.values())
 
-    def dispatch(self, event: dict[str, Any]) -> None:
-        """Hand an event to the sockets of its company only."""
-        with self._lock:
-            targets = list(self._by_company.get(event.get("companyId"), ()))
-        for conn in targets:
-            conn.offer(event)
+    def dispatch(self, events: list[dict[str, Any]]) -> None:
+        """Hand events to the sockets of their company only; a socket gets its company's
+        events of the batch together (in order), so it can write them at once."""
+        by_company: dict[Any, list[dict[str, Any]]] = {}
+        for event in events:
+            by_company.setdefault(event.get("companyId"), []).append(event)
+        for company_id, mine in by_company.items():
+            with self._lock:
+                targets = list(self._by_company.get(company_id, ()))
+            for conn in targets:
+                conn.offer(mine)
 
     def _listen(self) -> None:
         while not self._stopping.is_set():
@@ -307,12 +324,12 @@ class FanoutHub:
                 pubsub.subscribe(fanout_channel())
                 self._subscribed.set()
                 for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
+                    events = _decoded(_with_ready(pubsub, message))
                     try:
-                        self.dispatch(json.loads(message["data"]))
+                        self.dispatch(events)
                     except Exception:
-                        log.exception("bad realtime event dropped")
+                        log.exception("realtime events dropped: %s",
+                                      [event.get("id") for event in events])
             except Exception:
                 if self._stopping.is_set():
                     return
@@ -348,6 +365,39 @@ class FanoutHub:
                     presence.sweep({user_id for user_id, _ in mine})
             except Exception:
                 log.exception("presence sweep failed")
+
+
+def _with_ready(pubsub: Any, first: dict[str, Any]) -> list[dict[str, Any]]:
+    """`first` and the messages already received behind it, up to `DISPATCH_BATCH`.
+
+    A job publishes the events of one change together (a conversation and its message), and
+    they mostly arrive in one read: dispatched together, each socket gets them in one write
+    (a system call, and a wake-up of the client) instead of one per event.
+    """
+    batch = [first]
+    while len(batch) < DISPATCH_BATCH:
+        more = pubsub.get_message(timeout=0.0)  # what is buffered or readable now, no wait
+        if more is None:
+            break
+        batch.append(more)
+    return batch
+
+
+def _decoded(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    events = []
+    for message in messages:
+        if message.get("type") != "message":
+            continue
+        try:
+            event = json.loads(message["data"])
+        except ValueError:
+            log.exception("bad realtime event dropped")
+            continue
+        if isinstance(event, dict) and isinstance(event.get("id"), int):
+            events.append(event)
+        else:
+            log.error("realtime event without an id dropped: %.200r", message["data"])
+    return events
 
 
 _hub: Optional[FanoutHub] = None

@@ -1,0 +1,130 @@
+"""Events published together reach a socket together: one write, in order."""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+from gevent import socket as gsocket
+
+from hub.auth import Principal
+from hub.realtime import fanout_channel, publish_many
+from hub.redis_client import get_redis
+from web.realtime_hub import Connection, FanoutHub, _decoded, _with_ready
+from web.socket_filter import Viewer
+
+
+class CountingRaw:
+    """The OS socket under a gevent socket, counting the writes made on it."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.writes = 0
+
+    def send(self, data):
+        self.writes += 1
+        return self.raw.send(data)
+
+
+def live_connection(tenant):
+    ours, theirs = gsocket.socketpair()
+    ws = SimpleNamespace(sock=ours, connected=True)
+    conn = Connection(ws, Viewer(Principal(tenant.admin.id, tenant.company.id, "admin")),
+                      track_presence=False)
+    conn._live = True  # as after its history: events go straight out
+    raw = conn.ws.sock._raw = CountingRaw(conn.ws.sock._raw)  # where the dispatcher writes
+    return conn, raw, theirs
+
+
+def read_frames(sock, count: int) -> bytes:
+    """The bytes of the next `count` frames the peer receives (unmasked server frames)."""
+    data = b""
+    sock.settimeout(5)
+
+    def frames_end() -> int:
+        at, seen = 0, 0
+        while seen < count and at + 2 <= len(data):
+            size, at = data[at + 1], at + 2
+            if size == 126:
+                size, at = int.from_bytes(data[at:at + 2], "big"), at + 2
+            at += size
+            seen += 1
+        return at if seen == count and at <= len(data) else -1
+
+    while frames_end() < 0:
+        data += sock.recv(65536)
+    return data[:frames_end()]
+
+
+def event(tenant, id_: int, type_: str = "message.created", **extra):
+    return {"id": id_, "type": type_, "companyId": tenant.company.id,
+            "conversationId": "c1", "data": {"n": id_}, "ts": time.time(), **extra}
+
+
+def test_the_events_of_one_publish_go_to_a_socket_in_one_write(tenant):
+    conn, raw, peer = live_connection(tenant)
+    hub = FanoutHub()
+    hub.add(conn)
+    first, second = event(tenant, 1, "conversation.updated"), event(tenant, 2)
+    hub.dispatch([first, second])
+    assert raw.writes == 1
+    viewer = conn.viewer
+    expected = viewer.frame(first) + viewer.frame(second)
+    assert read_frames(peer, 2) == expected
+    # An event already sent is not sent again when it comes back in a later batch.
+    third = event(tenant, 3)
+    hub.dispatch([second, third])
+    assert raw.writes == 2
+    assert read_frames(peer, 1) == viewer.frame(third)
+
+
+def test_a_batch_goes_to_each_company_s_own_sockets_only(tenant, other_tenant):
+    conn, raw, peer = live_connection(tenant)
+    hub = FanoutHub()
+    hub.add(conn)
+    foreign = {"id": 7, "type": "message.created", "companyId": other_tenant.company.id,
+               "conversationId": "c9", "data": {}, "ts": time.time()}
+    mine = event(tenant, 1)
+    hub.dispatch([foreign, mine])
+    assert raw.writes == 1
+    assert read_frames(peer, 1) == conn.viewer.frame(mine)
+
+
+def test_events_for_someone_else_are_left_out_of_the_write(tenant):
+    conn, raw, peer = live_connection(tenant)
+    hub = FanoutHub()
+    hub.add(conn)
+    mine = event(tenant, 2)
+    hub.dispatch([event(tenant, 1, "notification.created", audience={"userIds": ["nobody"]}),
+                  mine])
+    assert raw.writes == 1
+    assert read_frames(peer, 1) == conn.viewer.frame(mine)
+
+
+def test_the_dispatcher_takes_the_events_already_received_behind_the_first(tenant):
+    pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(fanout_channel())
+    try:
+        deadline = time.time() + 5
+        while not pubsub.subscribed and time.time() < deadline:
+            pubsub.get_message(timeout=0.1)
+        # Given three events published in one round trip
+        ids = publish_many(tenant.company.id, [("conversation.updated", {}, "c1", None),
+                                               ("message.created", {"n": 1}, "c1", None),
+                                               ("message.created", {"n": 2}, "c1", None)])
+        first = None
+        while first is None and time.time() < deadline:
+            first = pubsub.get_message(timeout=1)
+        # When the dispatcher takes the first, it gets the others with it, in order
+        time.sleep(0.2)  # all three have arrived
+        events = _decoded(_with_ready(pubsub, first))
+        assert [e["id"] for e in events] == ids
+    finally:
+        pubsub.close()
+
+
+def test_a_published_message_without_an_id_is_dropped_alone():
+    messages = [{"type": "message", "data": b'{"id": 1, "companyId": "a"}'},
+                {"type": "message", "data": b"not json"},
+                {"type": "message", "data": b'{"companyId": "a"}'},
+                {"type": "subscribe", "data": 1}]
+    assert [e["id"] for e in _decoded(messages)] == [1]
