@@ -27,9 +27,9 @@ def stop_cleanly_on_sigterm() -> None:
     """Make SIGTERM (`timeout`, a CI runner, `kill`) raise SystemExit in this process.
 
     Python's default SIGTERM ends the process without running `finally` blocks. A benchmark's
-    `finally` stops the servers and workers it started in sessions of their own, which nothing
-    else stops, and drops its database: one killed run left a gunicorn and a Dramatiq worker
-    polling Redis for half an hour and skewing the runs after it.
+    `finally` stops the servers and workers it started and drops its database and Redis
+    namespace. Its children would also get SIGTERM from the kernel once it died
+    (`hub.supervisor.die_with_parent`), but only the `finally` drops the database.
     """
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 

@@ -15,6 +15,8 @@ from typing import Optional
 
 import redis
 
+from hub.supervisor import die_with_parent
+
 # A Unix socket path longer than this does not fit in sockaddr_un.
 MAX_SOCKET_PATH = 100
 # Seconds to wait for the server to answer PING after starting it.
@@ -77,7 +79,7 @@ class EmbeddedRedis:
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        preexec_fn=_die_with_parent)
+                                        preexec_fn=die_with_parent)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -97,20 +99,3 @@ class EmbeddedRedis:
                 self.process.kill()
                 self.process.wait()
         self.process = None
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to stop the child when its parent dies, so no orphan outlives `hub up`.
-
-    Its own session too: Ctrl-C in a terminal signals the whole foreground group, and Redis
-    must outlive the roles while they finish their jobs; `hub up` stops it last.
-    """
-    import os
-
-    os.setsid()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
-    except OSError:
-        pass

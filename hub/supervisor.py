@@ -14,14 +14,21 @@ log = logging.getLogger("hub.supervisor")
 STOP_GRACE = 15
 
 
-def _die_with_parent() -> None:
-    """Linux: the child gets SIGTERM if the supervisor dies, so nothing is orphaned."""
+def die_with_parent() -> None:
+    """`preexec_fn` of a child that must not outlive its parent (Linux): its own session, and
+    SIGTERM when the parent dies, even by SIGKILL.
+
+    The session: Ctrl-C in a terminal signals the whole foreground group, but a child such as
+    the embedded Redis must outlive the roles while they finish; and a kill of the child's
+    group reaches its own workers too. Used by `hub up` for its roles and its Redis, and by
+    the benchmarks for the servers and workers they start.
+    """
     import ctypes
     import os
 
-    os.setsid()  # its own process group, so a kill of the group reaches its workers too
+    os.setsid()
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
 
@@ -54,7 +61,7 @@ class Supervisor:
 
     def start(self, role: str, command: list[str]) -> None:
         self.children[role] = subprocess.Popen(command, env=self.env,
-                                               preexec_fn=_die_with_parent)
+                                               preexec_fn=die_with_parent)
         log.info("started role=%s pid=%s", role, self.children[role].pid)
 
     def install_signal_handlers(self) -> None:

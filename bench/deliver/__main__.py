@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.databases import create_database, drop_database, forget_namespace
 from bench.output import mode_parser, save, stop_cleanly_on_sigterm
+from hub.supervisor import die_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {
@@ -179,7 +180,7 @@ def run(mode: str, overrides: dict | None = None) -> dict:
     emulator = EmulatorServer(EmulatorState(seed=7)).start()
     workers = [subprocess.Popen([sys.executable, "-m", "dramatiq", "workers.actors",
                                  "--processes", "1", "--threads", str(params["threads"])],
-                                cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+                                cwd=ROOT, env={**os.environ, **env}, preexec_fn=die_with_parent,
                                 stdout=subprocess.DEVNULL,
                                 stderr=open(tmp / f"worker-{n}.log", "ab"))
                for n in range(params["processes"])]

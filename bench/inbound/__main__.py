@@ -30,6 +30,7 @@ import psutil
 from bench.databases import create_database, drop_database, forget_namespace
 from bench.machine import cpu_seconds, named_cpu_seconds
 from bench.output import mode_parser, save, stop_cleanly_on_sigterm
+from hub.supervisor import die_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"quick": dict(companies=100, agents=20, contacts=10, messages=2000, threads=8),
@@ -238,7 +239,7 @@ def run(args) -> dict:
             [sys.executable, "-m", "dramatiq", "workers.actors", "bench.inbound.probe",
              "--processes", "1", "--threads", str(params["threads"])],
             cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-            start_new_session=True, stdout=subprocess.DEVNULL,
+            preexec_fn=die_with_parent, stdout=subprocess.DEVNULL,
             stderr=open(tmp / "worker.log", "ab"))
         proc = psutil.Process(worker.pid)
         _wait(lambda: probe.exists(), 60)

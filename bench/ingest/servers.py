@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from hub.supervisor import die_with_parent
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,7 +34,8 @@ def _log(env: dict, name: str):
 def start_server(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     with _log(env, app.split(":")[0]) as log:
         proc = subprocess.Popen(server_command(app, port, workers), env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+                                stdout=subprocess.DEVNULL, stderr=log,
+                                preexec_fn=die_with_parent)
     for _ in range(300):
         if proc.poll() is not None:
             raise RuntimeError(f"{app} exited at start")
@@ -50,7 +53,7 @@ def start_workers(env: dict, processes: int, threads: int) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "dramatiq", "workers.actors",
                                  "--processes", str(processes), "--threads", str(threads)],
                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
-                                start_new_session=True)
+                                preexec_fn=die_with_parent)
 
 
 def stop(proc: subprocess.Popen) -> None:

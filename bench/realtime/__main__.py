@@ -35,6 +35,7 @@ from bench.machine import named_cpu_seconds
 from bench.output import mode_parser, save, stop_cleanly_on_sigterm
 from bench.realtime.report import summarize
 from bench.realtime.webhooks import post_steadily
+from hub.supervisor import die_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"quick": dict(companies=10, agents=20, rate=50, seconds=10, clients=2),
@@ -76,7 +77,7 @@ def setup(args, data_dir: Path) -> dict:
 
 def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=open(log, "ab"), start_new_session=True)
+                            stderr=open(log, "ab"), preexec_fn=die_with_parent)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -54,3 +54,41 @@ def test_stop_signals_each_role_once_and_its_workers_through_it(tmp_path):
     supervisor.stop()
     # Then the main process got one SIGTERM and its worker one, passed on by the main process
     assert sorted(log.read_text().split()) == ["main", "worker"]
+
+
+# A parent that starts one child the way `hub up` and the benchmarks do, prints its pid, waits.
+PARENT = r"""
+import subprocess, sys, time
+from hub.supervisor import die_with_parent
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                         preexec_fn=die_with_parent)
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_child_does_not_outlive_a_parent_killed_outright():
+    """SIGKILL runs no cleanup in the parent: the kernel must stop its children (a benchmark
+    killed this way used to leave its gunicorn and Dramatiq worker running)."""
+    import subprocess
+
+    import psutil
+
+    root = str(Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True,
+                              cwd=root)
+    child = psutil.Process(int(parent.stdout.readline()))
+    assert child.is_running()
+    parent.kill()
+    parent.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    else:
+        child.kill()
+        raise AssertionError("the child outlived its killed parent")
