@@ -67,7 +67,7 @@ def _wait_healthy(url: str, supervisor) -> bool:
 
 
 def _supervise(roles: list[str], bootstrap: bool) -> int:
-    from hub.supervisor import Supervisor, role_command
+    from hub.supervisor import Supervisor, role_processes
 
     runtime = Runtime()
     settings = runtime.start()
@@ -77,7 +77,8 @@ def _supervise(roles: list[str], bootstrap: bool) -> int:
         if bootstrap:
             _bootstrap(runtime)
         for role in roles:
-            supervisor.start(role, role_command(role, settings))
+            for process in role_processes(role, settings):
+                supervisor.start(process)
         if "web" in roles:
             local = f"http://127.0.0.1:{settings.port}"
             if _wait_healthy(local, supervisor):
@@ -101,14 +102,16 @@ def cmd_up(args) -> int:
 
 
 def _role(role: str) -> int:
-    """One role; with an external Redis it replaces this process, as a Procfile expects."""
+    """One role. With an external Redis, a role of one process replaces this process, as a
+    Procfile expects; a role of several (the worker) runs them under a supervisor, which
+    passes SIGTERM on and stops them together."""
     from hub.settings import load_settings
-    from hub.supervisor import role_command
+    from hub.supervisor import role_processes
 
     settings = load_settings()
-    if settings.redis_url:
-        command = role_command(role, settings)
-        os.execv(command[0], command)
+    processes = role_processes(role, settings)
+    if settings.redis_url and len(processes) == 1 and not processes[0].nice:
+        os.execv(processes[0].command[0], processes[0].command)
     return _supervise([role], bootstrap=False)
 
 

@@ -13,6 +13,13 @@ from hub.db import on_commit
 
 log = logging.getLogger("hub.jobs")
 
+# The queue of routing jobs. `hub worker` serves it from a Dramatiq process of its own, at a
+# lower CPU priority (hub.supervisor.role_processes): assigning a conversation never holds up
+# the processing of customer messages, which is what people wait to see live.
+ROUTING_QUEUE = "routing"
+# Every other queue; the worker role's main Dramatiq processes serve these.
+MAIN_QUEUES = ("inbound", "outbound", "media", "default", "scheduled")
+
 Dispatcher = Callable[[str, tuple, Optional[int]], Any]
 ManyDispatcher = Callable[[Sequence[tuple[str, tuple]]], Any]
 _dispatcher: Optional[Dispatcher] = None

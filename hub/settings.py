@@ -25,6 +25,10 @@ class Settings:
     web_workers: int = 2  # gunicorn worker processes of `hub web`
     worker_processes: int = 1  # Dramatiq processes of `hub worker`
     worker_threads: int = 8  # Dramatiq threads per process
+    # The routing process of `hub worker`: its threads and its niceness (0-19; 19 = the CPU
+    # left over by everything else; see hub.supervisor.role_processes).
+    routing_threads: int = 2
+    routing_nice: int = 19
     jwt_ttl_seconds: int = 12 * 3600
     max_webhook_bytes: int = 1024 * 1024  # larger webhook bodies answer 413
     max_upload_bytes: int = 25 * 1024 * 1024  # hard cap, below the company's maxFileSize
@@ -86,6 +90,14 @@ def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
     return key
 
 
+def _niceness(value: str) -> int:
+    """A niceness an unprivileged process may take: 0 (as everyone) to 19 (the lowest)."""
+    nice = int(value)
+    if not 0 <= nice <= 19:
+        raise ValueError(f"HUB_ROUTING_NICE must be 0-19, not {value}")
+    return nice
+
+
 def _schedules(env: Mapping[str, str]) -> dict[str, str]:
     """HUB_SCHEDULE_<JOB>=<seconds or cron> overrides a scheduled job's timing."""
     prefix = "HUB_SCHEDULE_"
@@ -110,6 +122,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         web_workers=int(env.get("HUB_WEB_WORKERS", 2)),
         worker_processes=int(env.get("HUB_WORKER_PROCESSES", 1)),
         worker_threads=int(env.get("HUB_WORKER_THREADS", 8)),
+        routing_threads=int(env.get("HUB_ROUTING_THREADS", 2)),
+        routing_nice=_niceness(env.get("HUB_ROUTING_NICE", "19")),
         jwt_ttl_seconds=int(env.get("HUB_JWT_TTL_SECONDS", 12 * 3600)),
         max_webhook_bytes=int(env.get("HUB_MAX_WEBHOOK_BYTES", 1024 * 1024)),
         max_upload_bytes=int(env.get("HUB_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)),

@@ -21,8 +21,9 @@ from workers.middleware import DatabaseMiddleware, HeartbeatMiddleware, JobLogMi
 # backs off up to the worker timeout (1 s) while a queue stays empty, so at a moderate rate a
 # customer's message could wait most of a second before a worker even fetched it; these queues
 # carry what people are waiting to see. The cost is up to 25 polls a second per queue and
-# worker process while idle (about 3% of a core for the two).
-FAST_POLL_MS = {"inbound": 40, "outbound": 40}
+# worker process while idle (about 3% of a core for the two). Routing may take a little longer:
+# a new conversation shows at once, its assignment follows.
+FAST_POLL_MS = {"inbound": 40, "outbound": 40, jobs.ROUTING_QUEUE: 100}
 
 
 class HubRedisConsumer(_RedisConsumer):

@@ -7,7 +7,7 @@ import dramatiq
 from dramatiq.middleware import CurrentMessage
 
 import workers.broker  # noqa: F401
-from hub import inbound, media, pending_events, routing, webhook_events
+from hub import inbound, jobs, media, pending_events, routing, webhook_events
 from workers.scheduler import register
 
 log = logging.getLogger("hub.inbound")
@@ -71,9 +71,10 @@ def download_media(attachment_id: str) -> None:
         raise
 
 
-@dramatiq.actor(queue_name="inbound", max_retries=5)
+@dramatiq.actor(queue_name=jobs.ROUTING_QUEUE, max_retries=5)
 def route_conversation(conversation_id: str) -> None:
-    """Assign a new conversation by the company's routing rule."""
+    """Assign a new conversation by the company's routing rule (on its own queue: see
+    hub.jobs.ROUTING_QUEUE)."""
     routing.route_conversation(conversation_id)
 
 

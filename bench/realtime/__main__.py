@@ -33,9 +33,9 @@ import psutil
 from bench.databases import create_database, drop_database, forget_namespace
 from bench.machine import named_cpu_seconds
 from bench.output import mode_parser, save, stop_cleanly_on_sigterm
-from bench.realtime.report import summarize
+from bench.realtime.report import pct, summarize
 from bench.realtime.webhooks import post_steadily
-from hub.supervisor import die_with_parent
+from hub.supervisor import child_setup, role_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = {"quick": dict(companies=10, agents=20, rate=50, seconds=10, clients=2),
@@ -75,9 +75,9 @@ def setup(args, data_dir: Path) -> dict:
     return env
 
 
-def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+def start(cmd: list[str], env: dict, log: Path, nice: int = 0) -> subprocess.Popen:
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=open(log, "ab"), preexec_fn=die_with_parent)
+                            stderr=open(log, "ab"), preexec_fn=child_setup(nice))
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -208,6 +208,45 @@ def messages_stored() -> int:
         return Message.select().count()
 
 
+def routing_delays(tenants, wait_s: float = 60) -> dict:
+    """How long after its first webhook's POST each conversation got its agent.
+
+    Routing runs at a lower CPU priority than messages (hub.supervisor.role_processes): this is
+    what that costs. Waits (up to `wait_s`) for the conversations still unassigned, then reads
+    each one's assignment notification against the `sent` time its first message carries.
+    """
+    from datetime import timezone
+
+    from hub import db
+    from hub.models import Conversation, Message, Notification
+
+    companies = [t.company_id for t in tenants]
+    with db.connection():
+        def unassigned() -> int:
+            return Conversation.select().where(Conversation.company.in_(companies)
+                                               & Conversation.assignee.is_null()).count()
+        started = time.time()
+        while unassigned() and time.time() - started < wait_s:
+            time.sleep(0.5)
+        first_post: dict[str, float] = {}
+        for conversation_id, content in (Message.select(Message.conversation, Message.content)
+                                         .where(Message.company.in_(companies)).tuples()):
+            if content.startswith("bench "):
+                sent = float(content.split()[2])
+                first_post[conversation_id] = min(sent, first_post.get(conversation_id, sent))
+        delays = []
+        for link, created in (Notification.select(Notification.link, Notification.created_at)
+                              .where(Notification.company.in_(companies)).tuples()):
+            conversation_id = (link or "").rsplit("/", 1)[-1]
+            if conversation_id in first_post:
+                assigned = created.replace(tzinfo=timezone.utc).timestamp()
+                delays.append(assigned - first_post[conversation_id])
+        left = unassigned()
+    return {"conversations": len(first_post), "assigned": len(delays), "unassigned": left,
+            "post_to_assigned_p50_ms": pct(delays, 50), "post_to_assigned_p99_ms": pct(delays, 99),
+            "post_to_assigned_max_ms": pct(delays, 100)}
+
+
 def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen:
     """py-spy on one process during the webhook phase (raw collapsed stacks)."""
     return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds)),
@@ -238,13 +277,18 @@ def main() -> None:
 
     tenants = seed(p["companies"], p["agents"])
     print(f"bench.realtime mode={mode} backend={backend} sockets={p['companies'] * p['agents']} "
-          f"params={p} web=1 gunicorn gevent process, worker=dramatiq 1x8 threads", flush=True)
+          f"params={p} web=1 gunicorn gevent process, worker=`hub worker`'s processes",
+          flush=True)
     port = free_port()
     server = start([sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1",
                     "--worker-connections", "5000", "--bind", f"127.0.0.1:{port}",
                     "--timeout", "60", "web.wsgi:app"], env, data_dir / "web.log")
-    worker = start([sys.executable, "-m", "dramatiq", "workers.actors", "--processes", "1",
-                    "--threads", "8"], env, data_dir / "worker.log")
+    # The worker role as `hub worker` runs it: the main Dramatiq process, and the routing one
+    # at its lower CPU priority.
+    from hub.settings import get_settings
+
+    role = role_processes("worker", get_settings())
+    worker_roles = [start(r.command, env, data_dir / f"{r.name}.log", r.nice) for r in role]
     clients = []
     try:
         web = web_worker(server, port)
@@ -256,7 +300,8 @@ def main() -> None:
         time.sleep(5)  # presence events of the opening settle
         rss_sockets = web.memory_info().rss
         client_procs = [psutil.Process(c.pid) for c in clients]
-        workers = psutil.Process(worker.pid).children(recursive=True)
+        workers = [child for proc in worker_roles
+                   for child in psutil.Process(proc.pid).children(recursive=True)]
         watched = [web] + client_procs + workers
         others: dict[str, dict] = {"baseline_phase": {}, "fanout_direct": {},
                                    "webhook_phase": {}}
@@ -286,6 +331,7 @@ def main() -> None:
             time.sleep(0.5)
         time.sleep(3)
         stored = messages_stored() - before
+        routing = routing_delays(tenants)
         rss_end = web.memory_info().rss
         for spy in spies:
             spy.wait(timeout=60)
@@ -300,7 +346,8 @@ def main() -> None:
         for proc in clients:
             proc.kill()
         stop(server)
-        stop(worker)
+        for proc in worker_roles:
+            stop(proc)
         if backend == "postgresql":
             drop_database(env["DATABASE_URL"])
         if args.redis_url:
@@ -309,6 +356,7 @@ def main() -> None:
                        rss=(rss_idle, rss_sockets, rss_end), cpu=(base_cpu, hook_cpu),
                        direct=(direct, direct_cpu))
     result["cpu_percent_rest_of_machine"] = others
+    result["routing"] = routing
     if args.profile:
         result["profiles"] = sorted(str(f) for f in data_dir.glob("*-profile.txt"))
     suffix = f"-{args.rate:g}" if args.rate else ""

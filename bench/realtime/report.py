@@ -15,7 +15,8 @@ def pct(values: list[float], p: float) -> Optional[float]:
 
 
 def _per_process(values: list[float], clients: int) -> dict[str, Any]:
-    """[web, client..., worker...] as named groups."""
+    """[web, client..., worker...] as named groups (the workers: the main Dramatiq process's,
+    then the routing one's)."""
     return {"web": values[0], "clients": values[1:1 + clients], "workers": values[1 + clients:]}
 
 

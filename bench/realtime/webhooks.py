@@ -11,7 +11,8 @@ from typing import Any
 
 from bench.realtime.seed import APP_SECRET
 
-# Contacts per company the bench messages come from (most messages join an open conversation).
+# Contacts per company the bench messages come from, in turn: a company's first 30 messages
+# each open a conversation, the later ones join one (in --full, half of the 60 per company).
 CONTACTS = 30
 
 

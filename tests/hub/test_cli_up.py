@@ -82,7 +82,12 @@ def test_hub_up_serves_healthz_and_stops_cleanly(tmp_path):
     everyone: set[int] = set()
     try:
         body = _wait_healthy(proc, port)
-        assert body == {"status": "ok", "database": "ok", "broker": "ok", "workers": 1}
+        # The worker role's two Dramatiq processes (the main one, routing's) each heartbeat
+        deadline = time.monotonic() + 30
+        while body is not None and body["workers"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            body = _wait_healthy(proc, port)
+        assert body == {"status": "ok", "database": "ok", "broker": "ok", "workers": 2}
         assert (tmp_path / "data" / "hub.sqlite3").exists()  # SQLite, no DATABASE_URL
         login = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/auth/login", method="POST",
@@ -92,7 +97,7 @@ def test_hub_up_serves_healthz_and_stops_cleanly(tmp_path):
         with urllib.request.urlopen(login, timeout=5) as r:
             assert json.loads(r.read())["user"]["role"] == "admin"
         everyone = descendants(proc.pid)
-        assert len(everyone) >= 4  # redis, gunicorn master + worker, dramatiq, scheduler
+        assert len(everyone) >= 5  # redis, gunicorn master + worker, 2 dramatiq, scheduler
     finally:
         proc.send_signal(signal.SIGINT)
         output = proc.communicate(timeout=40)[0]

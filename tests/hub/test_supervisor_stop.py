@@ -5,7 +5,7 @@ import sys
 import time
 from pathlib import Path
 
-from hub.supervisor import Supervisor
+from hub.supervisor import RoleProcess, Supervisor
 
 # A role's main process that, like gunicorn's master or Dramatiq's main process, passes a
 # SIGTERM on to its worker; each process writes down every signal it receives.
@@ -44,7 +44,7 @@ def test_stop_signals_each_role_once_and_its_workers_through_it(tmp_path):
     log = tmp_path / "signals.log"
     log.write_text("")
     supervisor = Supervisor(env={"PATH": "/usr/bin:/bin"})
-    supervisor.start("worker", [sys.executable, str(script), str(log)])
+    supervisor.start(RoleProcess("worker", [sys.executable, str(script), str(log)]))
     ready = Path(str(log) + ".ready")
     deadline = time.monotonic() + 10
     while not ready.exists():

@@ -74,10 +74,11 @@ def emulator():
 
 @pytest.fixture
 def inbound_worker():
-    """A real worker on the real broker for the inbound and default queues only (no media)."""
+    """A real worker on the real broker for the inbound, routing and default queues only (no
+    media)."""
     from workers.broker import broker
 
-    w = start_worker(queues={"inbound", "default"})
+    w = start_worker(queues={"inbound", "routing", "default"})
     yield w
     w.stop()
     for queue in broker.get_declared_queues():
