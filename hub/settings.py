@@ -26,8 +26,10 @@ class Settings:
     worker_processes: int = 1  # Dramatiq processes of `hub worker`
     worker_threads: int = 8  # Dramatiq threads per process
     # The routing process of `hub worker`: its threads and its niceness (0-19; 19 = the CPU
-    # left over by everything else; see hub.supervisor.role_processes).
-    routing_threads: int = 2
+    # left over by everything else; see hub.supervisor.role_processes). One thread: the
+    # database's work for routing runs in the routing process's PostgreSQL backend at full
+    # priority, whatever the process's niceness; one thread keeps it to one statement at a time.
+    routing_threads: int = 1
     routing_nice: int = 19
     jwt_ttl_seconds: int = 12 * 3600
     max_webhook_bytes: int = 1024 * 1024  # larger webhook bodies answer 413
@@ -122,7 +124,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         web_workers=int(env.get("HUB_WEB_WORKERS", 2)),
         worker_processes=int(env.get("HUB_WORKER_PROCESSES", 1)),
         worker_threads=int(env.get("HUB_WORKER_THREADS", 8)),
-        routing_threads=int(env.get("HUB_ROUTING_THREADS", 2)),
+        routing_threads=int(env.get("HUB_ROUTING_THREADS", 1)),
         routing_nice=_niceness(env.get("HUB_ROUTING_NICE", "19")),
         jwt_ttl_seconds=int(env.get("HUB_JWT_TTL_SECONDS", 12 * 3600)),
         max_webhook_bytes=int(env.get("HUB_MAX_WEBHOOK_BYTES", 1024 * 1024)),

@@ -68,9 +68,10 @@ def role_processes(role: str, settings) -> list[RoleProcess]:
     jobs waited in line with the messages, and ran in the same process; when the machine is
     full (bench.realtime at 200 messages/s, half of them opening a conversation, on 2 cores)
     every customer message waited behind them: POST-to-socket p99 1.4-1.5 s. With routing in a
-    process of its own the p99 was 490 ms, and 276-476 ms at niceness 19, the kernel giving the
-    messages, the web process and the database the CPU first; each conversation was assigned
-    3-5 s after its first message, all of them by the end of the run. Under a load the machine cannot carry for long, assignment
+    process of its own the p99 was 490 ms; at niceness 19, 289-476 ms with two threads and
+    133-322 ms with one (`settings.routing_threads`), the kernel giving the messages, the web
+    process and the database the CPU first. Each conversation was assigned 7-16 s after its
+    first message (2-5 s with two threads), all of them by the end of the run. Under a load the machine cannot carry for long, assignment
     is what waits, and the conversations wait visibly unassigned in the inbox.
     """
     python = sys.executable
