@@ -76,3 +76,27 @@ def test_hub_worker_assigns_from_a_niced_routing_process(client, tenant, emulato
         time.sleep(0.2)
     assert not [p for p in everyone if alive(p)], log.read_text()
     assert "Killing worker process" not in log.read_text()
+
+
+def test_a_routing_job_an_older_hub_left_in_the_inbound_queue_still_runs(client, tenant,
+                                                                         emulator):
+    """Before the routing queue, routing jobs went to `inbound`: after an upgrade, the ones still
+    queued there are run by the main worker (Dramatiq runs a message by its actor's name)."""
+    import dramatiq
+
+    from tests.inbound.test_channels_routing_media import _agents, _conversation
+    from tests.workers_fixture import start_worker
+    from workers.broker import broker
+
+    [agent] = _agents(tenant, 1)
+    channel = create_channel(client, tenant, "whatsapp", emulator)
+    conversation_id = _conversation(tenant, channel["id"], "queued-before-the-upgrade")
+    main = start_worker(queues={"inbound"})  # the main process's queue, not `routing`
+    try:
+        broker.enqueue(dramatiq.Message(queue_name="inbound", actor_name="route_conversation",
+                                        args=(conversation_id,), kwargs={}, options={}))
+        main.drain()
+    finally:
+        main.stop()
+    with hubdb.db.connection_context():
+        assert Conversation.get_by_id(conversation_id).assignee_id == agent.id
