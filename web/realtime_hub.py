@@ -6,8 +6,8 @@ Events already received together (those one job published at once) are dispatche
 so a socket gets them in one write. The dispatcher writes straight to a socket whose kernel
 buffer takes the events at once; otherwise they go into the socket's bounded queue, which the
 socket's own sender drains, so a slow or dead client fills only its own queue and is dropped
-when it is full (it reconnects with `lastEventId` and catches up). A presence loop keeps this process's sockets counted and
-sweeps idle agents.
+when it is full (it reconnects with `lastEventId` and catches up). A presence loop keeps this
+process's sockets counted and sweeps idle agents.
 """
 from __future__ import annotations
 

@@ -70,8 +70,7 @@ def test_a_batch_goes_to_each_company_s_own_sockets_only(tenant, other_tenant):
     conn, raw, peer = live_connection(tenant)
     fanout = FanoutHub()
     fanout.add(conn)
-    foreign = {"id": 7, "type": "message.created", "companyId": other_tenant.company.id,
-               "conversationId": "c9", "data": {}, "ts": time.time()}
+    foreign = event(other_tenant, 7)
     mine = event(tenant, 1)
     fanout.dispatch([foreign, mine])
     assert raw.writes == 1
